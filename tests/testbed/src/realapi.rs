@@ -1,0 +1,1 @@
+//! placeholder until the real API server harness lands
