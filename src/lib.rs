@@ -1,1 +1,29 @@
+//! `kubectl netscaler`: connects a Kubernetes cluster's pod network to a NetScaler ADC.
+//!
+//! The pipeline (see STYLE.md): settings → cluster facts → [`model::desired`] → actual ADC
+//! state → [`model::diff_objects`] → change set → NITRO executor → render. Everything between
+//! the facts and the change set is pure.
 
+pub mod cli;
+pub mod cluster;
+pub mod commands;
+pub mod error;
+pub mod exit;
+pub mod model;
+pub mod nitro;
+pub mod render;
+pub mod settings;
+
+use cli::{Cli, Command};
+use error::Result;
+use exit::ExitStatus;
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<ExitStatus> {
+    match &cli.command {
+        Command::Plan(args) => commands::plan::run(&cli, args).await,
+        Command::Diff(_) | Command::Apply(_) | Command::Teardown(_) => {
+            Err(error::Error::usage("not available yet"))
+        }
+    }
+}

@@ -7,7 +7,9 @@ fn main() -> anyhow::Result<()> {
         Some("nitro") => netscaler_testbed::nitro::cli_main(&args[2..]),
         Some("kube") => netscaler_testbed::kubeapi::cli_main(&args[2..]),
         _ => {
-            eprintln!("usage: netscaler-testbed nitro|kube [OPTIONS]  (--help after the subcommand)");
+            eprintln!(
+                "usage: netscaler-testbed nitro|kube [OPTIONS]  (--help after the subcommand)"
+            );
             std::process::exit(2);
         }
     }

@@ -1,0 +1,72 @@
+//! Reading the live cluster: Nodes (paginated: a page limit, following `continue`) and
+//! flannel's ConfigMap. A read that fails or is incomplete is an error: nothing is planned, and
+//! so nothing deleted, from a partial view.
+
+use crate::error::{Error, Result};
+use crate::model::{ClusterFacts, FLANNEL_CONFIGMAP};
+use k8s_openapi::api::core::v1::{ConfigMap, Node};
+use kube::api::{Api, ListParams};
+
+/// Page size for lists (the API server's `limit`).
+pub const PAGE_SIZE: u32 = 500;
+
+/// Turns a kube error into a product error that names the operation, and the missing
+/// permission (verb, resource) when RBAC denied it.
+pub fn kube_error(what: &str, e: kube::Error) -> Error {
+    match &e {
+        kube::Error::Api(s) if s.code == 403 => Error::Kubernetes(format!(
+            "{what}: forbidden: {} (grant the permissions in deploy/rbac.yaml)",
+            s.message
+        )),
+        kube::Error::Api(s) => Error::Kubernetes(format!("{what}: {} ({})", s.message, s.code)),
+        _ => Error::Kubernetes(format!("{what}: {e}")),
+    }
+}
+
+/// Lists every Node, page by page.
+pub async fn list_nodes(client: &kube::Client) -> Result<Vec<Node>> {
+    let api: Api<Node> = Api::all(client.clone());
+    let mut out = Vec::new();
+    let mut params = ListParams::default().limit(PAGE_SIZE);
+    loop {
+        let page = api
+            .list(&params)
+            .await
+            .map_err(|e| kube_error("list nodes", e))?;
+        out.extend(page.items);
+        match page.metadata.continue_.filter(|c| !c.is_empty()) {
+            Some(token) => params = params.continue_token(&token),
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
+/// flannel's ConfigMap, looked up in `kube-flannel` then `kube-system` (where older manifests
+/// put it). Absence is fine; any other error is not.
+pub async fn flannel_config(client: &kube::Client) -> Result<Vec<ConfigMap>> {
+    let mut out = Vec::new();
+    for ns in ["kube-flannel", "kube-system"] {
+        let api: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
+        match api.get_opt(FLANNEL_CONFIGMAP).await {
+            Ok(Some(cm)) => {
+                out.push(cm);
+                break;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                return Err(kube_error(
+                    &format!("get configmap {ns}/{FLANNEL_CONFIGMAP}"),
+                    e,
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the facts planning needs from the live cluster.
+pub async fn read_facts(client: &kube::Client) -> Result<ClusterFacts> {
+    let (nodes, cms) = tokio::try_join!(list_nodes(client), flannel_config(client))?;
+    ClusterFacts::from_objects(&nodes, &cms).map_err(Error::usage)
+}

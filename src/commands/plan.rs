@@ -1,0 +1,76 @@
+//! `plan`: the desired ADC and cluster-side configuration, from the live cluster or a snapshot.
+
+use crate::cli::{Cli, PlanArgs, PlanOutput};
+use crate::cluster::{client, live, snapshot};
+use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
+use crate::model::fingerprint::InputDigests;
+use crate::model::{ClusterFacts, Desired, desired};
+use crate::render;
+use crate::settings::Settings;
+
+/// Facts and settings for planning: from `--cluster-file` or the live cluster.
+pub async fn load(
+    cli: &Cli,
+    settings: Settings,
+    cluster_file: Option<&std::path::Path>,
+) -> Result<(Settings, ClusterFacts)> {
+    match cluster_file {
+        Some(path) => {
+            let facts = snapshot::read_facts(path)?;
+            Ok((settings.with_cluster("kubernetes")?, facts))
+        }
+        None => {
+            let ctx = client::connect(&cli.kube).await?;
+            let facts = live::read_facts(&ctx.client).await?;
+            Ok((settings.with_cluster(&ctx.cluster_name)?, facts))
+        }
+    }
+}
+
+/// Computes the desired state and its input digests.
+pub fn compute(settings: &Settings, facts: &ClusterFacts) -> Result<(Desired, InputDigests)> {
+    let desired = desired(&settings.model, facts).map_err(|e| Error::usage(e.0))?;
+    let digests = InputDigests::of(facts, settings.model.node_selector.as_ref());
+    Ok((desired, digests))
+}
+
+/// `--strict`: warnings become an error (exit 2).
+pub fn check_strict(settings: &Settings, desired: &Desired) -> Result<()> {
+    let failures = render::plan::strict_failures(&desired.diagnostics);
+    if settings.strict && !failures.is_empty() {
+        let list: Vec<String> = failures
+            .iter()
+            .map(|d| format!("{}: {}", d.node.as_deref().unwrap_or("cluster"), d.reason))
+            .collect();
+        return Err(Error::Strict(format!(
+            "--strict: {} diagnostics ({}); fix the nodes or drop --strict",
+            failures.len(),
+            list.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+pub async fn run(cli: &Cli, args: &PlanArgs) -> Result<ExitStatus> {
+    let settings = Settings::resolve(&cli.settings, None)?;
+    let (settings, facts) = load(cli, settings, args.cluster_file.as_deref()).await?;
+    let (desired, digests) = compute(&settings, &facts)?;
+    let color = render::use_color(cli.global.color);
+    print!("{}", render::plan::render(&desired, &digests, args.output));
+    if matches!(args.output, PlanOutput::Commands) {
+        render::print_diagnostics_stderr(&desired.diagnostics, color);
+    }
+    check_strict(&settings, &desired)?;
+    if let Some(out) = &args.out {
+        let doc = render::plan::document(&desired, &digests);
+        std::fs::write(out, render::to_json(&doc))
+            .map_err(|e| Error::usage(format!("--out {}: {e}", out.display())))?;
+        eprintln!(
+            "Plan written to {}; apply it with: kubectl netscaler apply {}",
+            out.display(),
+            out.display()
+        );
+    }
+    Ok(ExitStatus::Success)
+}

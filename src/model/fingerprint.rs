@@ -1,0 +1,126 @@
+//! The plan's `inputsFingerprint`: a SHA-256 over exactly the cluster facts planning used, in a
+//! canonical form (sorted, no map-order or formatting dependence), plus per-node digests so a
+//! stale plan can name what moved.
+
+use super::facts::{ClusterFacts, NetConf, NodeFacts};
+use super::selector::LabelSelector;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+fn digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+#[derive(Serialize)]
+struct CanonicalNode<'a> {
+    name: &'a str,
+    created: Option<&'a str>,
+    /// Labels matter only through these two facts; other label changes do not stale a plan.
+    selected: bool,
+    adc_node: bool,
+    pod_cidrs: &'a [String],
+    flannel: &'a BTreeMap<String, String>,
+    addresses: &'a [(String, String)],
+    ready: Option<&'a str>,
+}
+
+fn node_digest(n: &NodeFacts, selector: Option<&LabelSelector>) -> String {
+    let c = CanonicalNode {
+        name: &n.name,
+        created: n.created.as_deref(),
+        selected: selector.is_none_or(|s| s.matches(&n.labels)),
+        adc_node: n.is_adc_node(),
+        pod_cidrs: &n.pod_cidrs,
+        flannel: &n.flannel,
+        addresses: &n.addresses,
+        ready: n.ready.as_deref(),
+    };
+    digest(&serde_json::to_vec(&c).expect("canonical node serialises"))
+}
+
+fn net_conf_digest(n: Option<&NetConf>) -> String {
+    digest(&serde_json::to_vec(&n).expect("net-conf serialises"))
+}
+
+/// Per-input digests: one per node (by name) and one for flannel's net-conf.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct InputDigests {
+    pub nodes: BTreeMap<String, String>,
+    #[serde(rename = "netConf")]
+    pub net_conf: String,
+}
+
+impl InputDigests {
+    pub fn of(facts: &ClusterFacts, selector: Option<&LabelSelector>) -> InputDigests {
+        InputDigests {
+            nodes: facts
+                .nodes
+                .iter()
+                .map(|n| (n.name.clone(), node_digest(n, selector)))
+                .collect(),
+            net_conf: net_conf_digest(facts.net_conf.as_ref()),
+        }
+    }
+
+    /// The overall fingerprint.
+    pub fn fingerprint(&self) -> String {
+        digest(&serde_json::to_vec(self).expect("digests serialise"))
+    }
+
+    /// What differs between a plan's inputs (`self`) and the live ones, in words.
+    pub fn describe_changes(&self, live: &InputDigests) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, d) in &self.nodes {
+            match live.nodes.get(name) {
+                None => out.push(format!("node {name} was removed")),
+                Some(l) if l != d => out.push(format!("node {name} changed")),
+                _ => {}
+            }
+        }
+        for name in live.nodes.keys().filter(|n| !self.nodes.contains_key(*n)) {
+            out.push(format!("node {name} was added"));
+        }
+        if self.net_conf != live.net_conf {
+            out.push("flannel net-conf.json changed".into());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(name: &str, cidr: &str) -> NodeFacts {
+        NodeFacts {
+            name: name.into(),
+            pod_cidrs: vec![cidr.into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn stable_across_order_and_sensitive_to_content() {
+        let a = ClusterFacts {
+            nodes: vec![node("a", "10.244.1.0/24"), node("b", "10.244.2.0/24")],
+            ..Default::default()
+        };
+        let mut b = a.clone();
+        b.nodes.reverse();
+        let (da, db) = (InputDigests::of(&a, None), InputDigests::of(&b, None));
+        assert_eq!(da.fingerprint(), db.fingerprint());
+        assert!(da.fingerprint().starts_with("sha256:"));
+        let mut c = a.clone();
+        c.nodes[1].pod_cidrs = vec!["10.244.3.0/24".into()];
+        let dc = InputDigests::of(&c, None);
+        assert_ne!(da.fingerprint(), dc.fingerprint());
+        assert_eq!(da.describe_changes(&dc), ["node b changed"]);
+        c.nodes.push(node("c", "10.244.9.0/24"));
+        c.nodes.remove(0);
+        assert_eq!(
+            da.describe_changes(&InputDigests::of(&c, None)),
+            ["node a was removed", "node b changed", "node c was added"]
+        );
+    }
+}

@@ -1,0 +1,15 @@
+//! The pure core: cluster facts → desired state → change set. No I/O, no clock, no randomness.
+
+pub mod desired;
+pub mod diff;
+pub mod facts;
+pub mod fingerprint;
+pub mod object;
+pub mod scope;
+pub mod selector;
+
+pub use desired::*;
+pub use diff::*;
+pub use facts::*;
+pub use object::*;
+pub use scope::OwnedScope;

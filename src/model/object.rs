@@ -1,0 +1,647 @@
+//! The one object model for the ADC. A [`ResourceKind`] has a static [`KindSpec`] (NITRO
+//! attribute names and value types, identity, updatable fields, create rank, CLI syntax) taken
+//! from NITRO.md §4; an [`AdcObject`] is a kind plus attribute values in the spec's order. Diff,
+//! ordering, rendering (table, JSON, NetScaler CLI) and execution all work on this model, so a
+//! new resource kind is a new table row.
+
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+use std::cmp::Ordering;
+use std::fmt;
+use std::net::Ipv4Addr;
+
+/// A NetScaler resource kind the tool manages. The declaration order is the create order
+/// (NITRO.md §5.1); deletes run in reverse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum ResourceKind {
+    Vxlan,
+    VxlanSrcipBinding,
+    Nsip,
+    Route,
+    Arp,
+    Bridgetable,
+}
+
+/// How a value is typed in NITRO and normalised for comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttrType {
+    /// Unsigned number: JSON number in our output; NITRO may answer a numeric string.
+    Number,
+    /// Dotted IPv4 address or netmask.
+    Ipv4,
+    /// MAC address, lower-case colon hex.
+    Mac,
+    /// Enumeration, compared case-insensitively, shown upper-case.
+    Enum,
+}
+
+#[derive(Debug)]
+pub struct AttrSpec {
+    pub name: &'static str,
+    pub ty: AttrType,
+    /// The `-flag` in NetScaler CLI syntax, or `None` when the attribute is positional.
+    pub cli_flag: Option<&'static str>,
+}
+
+/// NetScaler CLI syntax of a kind (for `plan -o commands` and human output).
+#[derive(Debug)]
+pub struct CliSpec {
+    pub add: &'static str,
+    pub rm: &'static str,
+    pub set: Option<&'static str>,
+    /// Attributes written positionally after the verb on `add` (in this order).
+    pub add_positional: &'static [&'static str],
+    /// Attributes written positionally on `rm`/`set` (identity); the rest of the identity
+    /// goes as flags.
+    pub rm_positional: &'static [&'static str],
+}
+
+/// Static description of a resource kind, straight from NITRO.md §4.
+#[derive(Debug)]
+pub struct KindSpec {
+    pub kind: ResourceKind,
+    /// NITRO resource (URL and JSON key) name.
+    pub resource: &'static str,
+    /// Human label used in tables and messages.
+    pub label: &'static str,
+    /// Managed attributes, in output order; identity attributes come first.
+    pub attrs: &'static [AttrSpec],
+    /// Identity attributes (a prefix of `attrs`).
+    pub key_len: usize,
+    /// Attributes NITRO lets us change with PUT; a change to any other attribute is a
+    /// delete + add.
+    pub updatable: &'static [&'static str],
+    pub cli: CliSpec,
+}
+
+const fn attr(name: &'static str, ty: AttrType, cli_flag: Option<&'static str>) -> AttrSpec {
+    AttrSpec { name, ty, cli_flag }
+}
+
+use AttrType::*;
+
+static SPECS: [KindSpec; 6] = [
+    KindSpec {
+        kind: ResourceKind::Vxlan,
+        resource: "vxlan",
+        label: "vxlan",
+        attrs: &[
+            attr("id", Number, None),
+            attr("port", Number, Some("-port")),
+        ],
+        key_len: 1,
+        updatable: &["port"],
+        cli: CliSpec {
+            add: "add vxlan",
+            rm: "rm vxlan",
+            set: Some("set vxlan"),
+            add_positional: &["id"],
+            rm_positional: &["id"],
+        },
+    },
+    KindSpec {
+        kind: ResourceKind::VxlanSrcipBinding,
+        resource: "vxlan_srcip_binding",
+        label: "vxlan_srcip_binding",
+        attrs: &[
+            attr("id", Number, None),
+            attr("srcip", Ipv4, Some("-srcIP")),
+        ],
+        key_len: 2,
+        updatable: &[],
+        cli: CliSpec {
+            add: "bind vxlan",
+            rm: "unbind vxlan",
+            set: None,
+            add_positional: &["id"],
+            rm_positional: &["id"],
+        },
+    },
+    KindSpec {
+        kind: ResourceKind::Nsip,
+        resource: "nsip",
+        label: "nsip",
+        attrs: &[
+            attr("ipaddress", Ipv4, None),
+            attr("netmask", Ipv4, Some("-netmask")),
+            attr("type", Enum, Some("-type")),
+        ],
+        key_len: 1,
+        updatable: &["netmask"],
+        cli: CliSpec {
+            add: "add ns ip",
+            rm: "rm ns ip",
+            set: Some("set ns ip"),
+            add_positional: &["ipaddress", "netmask"],
+            rm_positional: &["ipaddress"],
+        },
+    },
+    KindSpec {
+        kind: ResourceKind::Route,
+        resource: "route",
+        label: "route",
+        attrs: &[
+            attr("network", Ipv4, None),
+            attr("netmask", Ipv4, None),
+            attr("gateway", Ipv4, None),
+        ],
+        key_len: 3,
+        updatable: &[],
+        cli: CliSpec {
+            add: "add route",
+            rm: "rm route",
+            set: None,
+            add_positional: &["network", "netmask", "gateway"],
+            rm_positional: &["network", "netmask", "gateway"],
+        },
+    },
+    KindSpec {
+        kind: ResourceKind::Arp,
+        resource: "arp",
+        label: "arp",
+        attrs: &[
+            attr("ipaddress", Ipv4, Some("-IPAddress")),
+            attr("mac", Mac, Some("-mac")),
+            attr("vxlan", Number, Some("-vxlan")),
+            attr("vtep", Ipv4, Some("-vtep")),
+        ],
+        key_len: 1,
+        updatable: &[],
+        cli: CliSpec {
+            add: "add arp",
+            rm: "rm arp",
+            set: None,
+            add_positional: &[],
+            rm_positional: &["ipaddress"],
+        },
+    },
+    KindSpec {
+        kind: ResourceKind::Bridgetable,
+        resource: "bridgetable",
+        label: "bridgetable",
+        attrs: &[
+            attr("mac", Mac, Some("-mac")),
+            attr("vxlan", Number, Some("-vxlan")),
+            attr("vtep", Ipv4, Some("-vtep")),
+        ],
+        key_len: 3,
+        updatable: &[],
+        cli: CliSpec {
+            add: "add bridgetable",
+            rm: "rm bridgetable",
+            set: None,
+            add_positional: &[],
+            rm_positional: &[],
+        },
+    },
+];
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 6] = [
+        ResourceKind::Vxlan,
+        ResourceKind::VxlanSrcipBinding,
+        ResourceKind::Nsip,
+        ResourceKind::Route,
+        ResourceKind::Arp,
+        ResourceKind::Bridgetable,
+    ];
+
+    pub fn spec(self) -> &'static KindSpec {
+        &SPECS[self as usize]
+    }
+
+    pub fn resource(self) -> &'static str {
+        self.spec().resource
+    }
+
+    pub fn from_resource(name: &str) -> Option<ResourceKind> {
+        Self::ALL.into_iter().find(|k| k.resource() == name)
+    }
+
+    /// Objects that exist once per node (as opposed to once per cluster).
+    pub fn per_node(self) -> bool {
+        matches!(
+            self,
+            ResourceKind::Route | ResourceKind::Arp | ResourceKind::Bridgetable
+        )
+    }
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.resource())
+    }
+}
+
+/// A normalised attribute value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Value {
+    Number(u64),
+    /// Sorted numerically, shown and sent as a dotted string.
+    Ip(Ipv4Addr),
+    Text(String),
+}
+
+impl Value {
+    pub fn ip(ip: Ipv4Addr) -> Value {
+        Value::Ip(ip)
+    }
+
+    pub fn to_json(&self) -> Json {
+        match self {
+            Value::Number(n) => Json::from(*n),
+            Value::Ip(ip) => Json::from(ip.to_string()),
+            Value::Text(s) => Json::from(s.as_str()),
+        }
+    }
+
+    /// Parses a value as NITRO (or a plan file) writes it, normalising per type: numbers may
+    /// be numeric strings, MACs any case and `-`/`:` separated, enums any case.
+    pub fn from_json(ty: AttrType, v: &Json) -> Option<Value> {
+        match ty {
+            AttrType::Number => match v {
+                Json::Number(n) => n.as_u64().map(Value::Number),
+                Json::String(s) => s.trim().parse().ok().map(Value::Number),
+                _ => None,
+            },
+            AttrType::Ipv4 => v
+                .as_str()
+                .and_then(|s| s.trim().parse::<Ipv4Addr>().ok())
+                .map(Value::ip),
+            AttrType::Mac => v.as_str().and_then(normalize_mac).map(Value::Text),
+            AttrType::Enum => v.as_str().map(|s| Value::Text(s.to_ascii_uppercase())),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Number(n) => write!(f, "{n}"),
+            Value::Ip(ip) => write!(f, "{ip}"),
+            Value::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Normalises a MAC address to lower-case colon hex; `None` when it is not one.
+pub fn normalize_mac(s: &str) -> Option<String> {
+    let parts: Vec<&str> = s.trim().split([':', '-']).collect();
+    if parts.len() != 6
+        || parts
+            .iter()
+            .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return None;
+    }
+    Some(parts.join(":").to_ascii_lowercase())
+}
+
+/// One object on the ADC: a kind and its managed attribute values in the spec's order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdcObject {
+    pub kind: ResourceKind,
+    values: Vec<Value>,
+    /// The node this object exists for (desired state only; not part of comparisons).
+    pub node: Option<String>,
+}
+
+/// The identity of an object: its kind and identity attribute values. Orders objects by
+/// create rank, then by identity.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectKey {
+    pub kind: ResourceKind,
+    pub values: Vec<Value>,
+}
+
+impl ObjectKey {
+    /// `[(name, value)]` pairs of the identity, for JSON output and NITRO delete arguments.
+    pub fn pairs(&self) -> impl Iterator<Item = (&'static str, &Value)> {
+        self.kind
+            .spec()
+            .attrs
+            .iter()
+            .map(|a| a.name)
+            .zip(&self.values)
+    }
+
+    pub fn to_json(&self) -> Map<String, Json> {
+        self.pairs()
+            .map(|(k, v)| (k.to_string(), v.to_json()))
+            .collect()
+    }
+}
+
+impl fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind)?;
+        for (i, (k, v)) in self.pairs().enumerate() {
+            write!(f, "{}{k}={v}", if i == 0 { " " } else { "," })?;
+        }
+        Ok(())
+    }
+}
+
+impl AdcObject {
+    /// Builds an object from `(attribute, value)` pairs; every attribute of the kind must be
+    /// given, in spec order.
+    pub fn new(kind: ResourceKind, values: Vec<Value>) -> AdcObject {
+        debug_assert_eq!(
+            values.len(),
+            kind.spec().attrs.len(),
+            "{kind}: attribute count"
+        );
+        AdcObject {
+            kind,
+            values,
+            node: None,
+        }
+    }
+
+    pub fn for_node(mut self, node: &str) -> AdcObject {
+        self.node = Some(node.to_string());
+        self
+    }
+
+    pub fn spec(&self) -> &'static KindSpec {
+        self.kind.spec()
+    }
+
+    pub fn key(&self) -> ObjectKey {
+        ObjectKey {
+            kind: self.kind,
+            values: self.values[..self.spec().key_len].to_vec(),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.attrs().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    pub fn attrs(&self) -> impl Iterator<Item = (&'static str, &Value)> {
+        self.spec().attrs.iter().map(|a| a.name).zip(&self.values)
+    }
+
+    /// NITRO attribute map (attribute names and JSON value forms).
+    pub fn to_json(&self) -> Map<String, Json> {
+        self.attrs()
+            .map(|(k, v)| (k.to_string(), v.to_json()))
+            .collect()
+    }
+
+    /// Reads the managed attributes from a NITRO GET record (or a plan file); `Err` names the
+    /// attribute that is missing or malformed.
+    pub fn from_json(kind: ResourceKind, rec: &Map<String, Json>) -> Result<AdcObject, String> {
+        let values = kind
+            .spec()
+            .attrs
+            .iter()
+            .map(|a| {
+                let raw = rec
+                    .get(a.name)
+                    .ok_or_else(|| format!("{kind}: attribute {} missing", a.name))?;
+                Value::from_json(a.ty, raw).ok_or_else(|| {
+                    format!("{kind}: attribute {} has an invalid value {raw}", a.name)
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(AdcObject::new(kind, values))
+    }
+
+    /// Attributes whose values differ from `other` (same kind).
+    pub fn changed_attrs(&self, other: &AdcObject) -> Vec<&'static str> {
+        self.attrs()
+            .zip(other.attrs())
+            .filter(|((_, a), (_, b))| a != b)
+            .map(|((n, _), _)| n)
+            .collect()
+    }
+
+    /// The NetScaler CLI line that creates this object, e.g.
+    /// `add route 10.244.1.0 255.255.255.0 10.244.1.0`.
+    pub fn cli_add(&self) -> String {
+        let cli = &self.spec().cli;
+        let mut line = cli.add.to_string();
+        for p in cli.add_positional {
+            line.push(' ');
+            line.push_str(&self.get(p).map(ToString::to_string).unwrap_or_default());
+        }
+        self.push_flags(&mut line, |name| !cli.add_positional.contains(&name));
+        line
+    }
+
+    /// The NetScaler CLI line that removes this object.
+    pub fn cli_rm(&self) -> String {
+        let spec = self.spec();
+        let mut line = spec.cli.rm.to_string();
+        for p in spec.cli.rm_positional {
+            line.push(' ');
+            line.push_str(&self.get(p).map(ToString::to_string).unwrap_or_default());
+        }
+        let key: Vec<&str> = spec.attrs[..spec.key_len].iter().map(|a| a.name).collect();
+        self.push_flags(&mut line, |name| {
+            key.contains(&name) && !spec.cli.rm_positional.contains(&name)
+        });
+        line
+    }
+
+    /// The NetScaler CLI line that changes `attrs` of this object in place.
+    pub fn cli_set(&self, attrs: &[&str]) -> Option<String> {
+        let cli = &self.spec().cli;
+        let mut line = cli.set?.to_string();
+        for p in cli.rm_positional {
+            line.push(' ');
+            line.push_str(&self.get(p).map(ToString::to_string).unwrap_or_default());
+        }
+        self.push_flags(&mut line, |name| attrs.contains(&name));
+        Some(line)
+    }
+
+    fn push_flags(&self, line: &mut String, include: impl Fn(&str) -> bool) {
+        for (a, v) in self.spec().attrs.iter().zip(&self.values) {
+            if let Some(flag) = a.cli_flag
+                && include(a.name)
+            {
+                line.push(' ');
+                line.push_str(flag);
+                line.push(' ');
+                line.push_str(&v.to_string());
+            }
+        }
+    }
+}
+
+impl PartialOrd for AdcObject {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for AdcObject {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key()
+            .cmp(&other.key())
+            .then_with(|| self.values.cmp(&other.values))
+    }
+}
+
+// Constructors for each kind, so the desired-state code reads like the domain.
+impl AdcObject {
+    pub fn vxlan(id: u32, port: u16) -> AdcObject {
+        AdcObject::new(
+            ResourceKind::Vxlan,
+            vec![Value::Number(id.into()), Value::Number(port.into())],
+        )
+    }
+
+    pub fn vxlan_srcip_binding(id: u32, srcip: Ipv4Addr) -> AdcObject {
+        AdcObject::new(
+            ResourceKind::VxlanSrcipBinding,
+            vec![Value::Number(id.into()), Value::ip(srcip)],
+        )
+    }
+
+    pub fn snip(ip: Ipv4Addr, netmask: Ipv4Addr) -> AdcObject {
+        AdcObject::new(
+            ResourceKind::Nsip,
+            vec![
+                Value::ip(ip),
+                Value::ip(netmask),
+                Value::Text("SNIP".into()),
+            ],
+        )
+    }
+
+    pub fn route(network: Ipv4Addr, netmask: Ipv4Addr, gateway: Ipv4Addr) -> AdcObject {
+        AdcObject::new(
+            ResourceKind::Route,
+            vec![Value::ip(network), Value::ip(netmask), Value::ip(gateway)],
+        )
+    }
+
+    pub fn arp(ip: Ipv4Addr, mac: &str, vxlan: u32, vtep: Ipv4Addr) -> AdcObject {
+        AdcObject::new(
+            ResourceKind::Arp,
+            vec![
+                Value::ip(ip),
+                Value::Text(mac.to_string()),
+                Value::Number(vxlan.into()),
+                Value::ip(vtep),
+            ],
+        )
+    }
+
+    pub fn bridgetable(mac: &str, vxlan: u32, vtep: Ipv4Addr) -> AdcObject {
+        AdcObject::new(
+            ResourceKind::Bridgetable,
+            vec![
+                Value::Text(mac.to_string()),
+                Value::Number(vxlan.into()),
+                Value::ip(vtep),
+            ],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn cli_lines_match_the_spec_examples() {
+        assert_eq!(
+            AdcObject::vxlan(1, 8472).cli_add(),
+            "add vxlan 1 -port 8472"
+        );
+        assert_eq!(
+            AdcObject::vxlan_srcip_binding(1, ip("192.0.2.10")).cli_add(),
+            "bind vxlan 1 -srcIP 192.0.2.10"
+        );
+        assert_eq!(
+            AdcObject::snip(ip("10.244.254.1"), ip("255.255.0.0")).cli_add(),
+            "add ns ip 10.244.254.1 255.255.0.0 -type SNIP"
+        );
+        assert_eq!(
+            AdcObject::route(ip("10.244.1.0"), ip("255.255.255.0"), ip("10.244.1.0")).cli_add(),
+            "add route 10.244.1.0 255.255.255.0 10.244.1.0"
+        );
+        assert_eq!(
+            AdcObject::arp(ip("10.244.1.0"), "0a:58:0a:f4:01:00", 1, ip("192.0.2.21")).cli_add(),
+            "add arp -IPAddress 10.244.1.0 -mac 0a:58:0a:f4:01:00 -vxlan 1 -vtep 192.0.2.21"
+        );
+        assert_eq!(
+            AdcObject::bridgetable("0a:58:0a:f4:01:00", 1, ip("192.0.2.21")).cli_add(),
+            "add bridgetable -mac 0a:58:0a:f4:01:00 -vxlan 1 -vtep 192.0.2.21"
+        );
+    }
+
+    #[test]
+    fn cli_remove_and_set_lines() {
+        assert_eq!(AdcObject::vxlan(1, 8472).cli_rm(), "rm vxlan 1");
+        assert_eq!(
+            AdcObject::vxlan_srcip_binding(1, ip("192.0.2.10")).cli_rm(),
+            "unbind vxlan 1 -srcIP 192.0.2.10"
+        );
+        assert_eq!(
+            AdcObject::arp(ip("10.244.1.0"), "0a:58:0a:f4:01:00", 1, ip("192.0.2.21")).cli_rm(),
+            "rm arp 10.244.1.0"
+        );
+        assert_eq!(
+            AdcObject::bridgetable("0a:58:0a:f4:01:00", 1, ip("192.0.2.21")).cli_rm(),
+            "rm bridgetable -mac 0a:58:0a:f4:01:00 -vxlan 1 -vtep 192.0.2.21"
+        );
+        assert_eq!(
+            AdcObject::vxlan(1, 4789).cli_set(&["port"]).unwrap(),
+            "set vxlan 1 -port 4789"
+        );
+    }
+
+    #[test]
+    fn nitro_records_normalise_numbers_macs_and_enums() {
+        let rec: Map<String, Json> = serde_json::from_str(
+            r#"{"ipaddress":"10.244.1.0","mac":"0A-58-0A-F4-01-00","vxlan":"1","vtep":"192.0.2.21","type":"STATIC","td":"0"}"#,
+        )
+        .unwrap();
+        let got = AdcObject::from_json(ResourceKind::Arp, &rec).unwrap();
+        assert_eq!(
+            got,
+            AdcObject::arp(ip("10.244.1.0"), "0a:58:0a:f4:01:00", 1, ip("192.0.2.21"))
+        );
+        let rec: Map<String, Json> =
+            serde_json::from_str(r#"{"ipaddress":"10.1.1.1","netmask":"255.0.0.0","type":"snip"}"#)
+                .unwrap();
+        assert_eq!(
+            AdcObject::from_json(ResourceKind::Nsip, &rec).unwrap(),
+            AdcObject::snip(ip("10.1.1.1"), ip("255.0.0.0"))
+        );
+        let bad: Map<String, Json> = serde_json::from_str(r#"{"id":"x","port":1}"#).unwrap();
+        assert!(
+            AdcObject::from_json(ResourceKind::Vxlan, &bad)
+                .unwrap_err()
+                .contains("attribute id")
+        );
+    }
+
+    #[test]
+    fn objects_sort_in_create_order() {
+        let mut v = [
+            AdcObject::bridgetable("0a:58:0a:f4:01:00", 1, ip("192.0.2.21")),
+            AdcObject::route(ip("10.244.1.0"), ip("255.255.255.0"), ip("10.244.1.0")),
+            AdcObject::vxlan(1, 8472),
+        ];
+        v.sort();
+        let kinds: Vec<_> = v.iter().map(|o| o.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ResourceKind::Vxlan,
+                ResourceKind::Route,
+                ResourceKind::Bridgetable
+            ]
+        );
+    }
+}

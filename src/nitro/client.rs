@@ -1,0 +1,1191 @@
+//! The NITRO transport: one login session per run, requests with the session cookie, one
+//! re-login when the ADC says the session expired, retries of transient failures, bulk
+//! requests with per-item results, and the `nsconfig` save. Callers see typed
+//! [`NitroError`]s and plain JSON objects; they never see HTTP.
+//!
+//! Decisions follow NITRO.md §1-3 and §8: the answer's `errorcode` decides, not the HTTP
+//! status; empty 2xx bodies are success; numbers may arrive as strings.
+
+#[path = "encoding.rs"]
+mod encoding;
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde_json::{Map, Value};
+
+use super::NitroError;
+
+/// One JSON object as NITRO sends and receives it.
+type Object = Map<String, Value>;
+
+const API_PREFIX: &str = "/nitro/v1/config";
+const AUTH_COOKIE: &str = "NITRO_AUTH_TOKEN";
+/// Retries after the first attempt of a request that failed transiently.
+const MAX_RETRIES: u32 = 3;
+const BACKOFF_BASE: Duration = Duration::from_millis(250);
+/// `nsconfig?action=save` answers 293 while another save runs; poll this often, this long.
+const SAVE_RETRY_INTERVAL: Duration = Duration::from_secs(2);
+const SAVE_RETRY_FOR: Duration = Duration::from_secs(30);
+
+/// A password that never prints (Debug/Display show `<redacted>`).
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(s: String) -> Self {
+        Password(s)
+    }
+
+    /// The secret itself; only for putting it on the wire.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl fmt::Display for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Where the ADC is and how to log in to it.
+#[derive(Clone, Debug)]
+pub struct NitroConfig {
+    /// `https://adc.example.com` or `http://127.0.0.1:9080`; a trailing slash or a trailing
+    /// `/nitro/v1` is tolerated, a missing scheme means `https://`.
+    pub url: String,
+    pub username: String,
+    pub password: Password,
+    /// PEM bundle to trust instead of the system roots.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Accept any server certificate (lab use only).
+    pub insecure_skip_tls_verify: bool,
+    /// Per request.
+    pub timeout: Duration,
+}
+
+/// The kind of a bulk request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BulkOp {
+    /// `POST /config/<resource>` with an array.
+    Add,
+    /// `PUT /config/<resource>` with an array.
+    Update,
+    /// `POST /config/<resource>?action=rm` with an array of identity attributes.
+    Delete,
+}
+
+/// The outcome of one item of a bulk request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemResult {
+    pub errorcode: i64,
+    pub message: String,
+}
+
+impl ItemResult {
+    pub fn ok(&self) -> bool {
+        self.errorcode == 0
+    }
+
+    fn done() -> Self {
+        ItemResult {
+            errorcode: 0,
+            message: "Done".into(),
+        }
+    }
+}
+
+/// Counters for benchmarks and watch logs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RequestStats {
+    /// HTTP requests sent to the ADC, including login, logout and retries.
+    pub requests: u64,
+    /// Those of them that change configuration (bulk requests and saves).
+    pub writes: u64,
+}
+
+/// A logged-in NITRO session. `Send + Sync`; share it behind an `Arc`. Call
+/// [`NitroClient::logout`] at the end: the ADC allows only about 20 concurrent sessions.
+pub struct NitroClient {
+    http: reqwest::Client,
+    /// `scheme://host[:port]`, no trailing slash.
+    base: String,
+    username: String,
+    password: Password,
+    session: Mutex<Session>,
+    /// Serialises logins so that concurrent callers who all saw an expired session wait for
+    /// one re-login instead of each opening a session.
+    login_gate: tokio::sync::Mutex<()>,
+    requests: AtomicU64,
+    writes: AtomicU64,
+    backoff_base: Duration,
+    save_retry_interval: Duration,
+    save_retry_for: Duration,
+}
+
+#[derive(Default)]
+struct Session {
+    token: Option<String>,
+    /// Bumped at each login, so a caller can tell whether someone re-logged in meanwhile.
+    generation: u64,
+}
+
+impl fmt::Debug for NitroClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NitroClient")
+            .field("url", &self.base)
+            .field("username", &self.username)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which failures a request may be retried on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Retry {
+    /// Reads and login: connect errors, timeouts, resets, unreadable bodies, 503, 272, 1043.
+    Reads,
+    /// Writes: only failures where the ADC cannot have done anything, or where doing it twice
+    /// is harmless to the executor (connect errors, resets before an answer, 503, 272).
+    Writes,
+    Never,
+}
+
+struct Call<'a> {
+    method: Method,
+    /// For messages and logs.
+    resource: &'a str,
+    /// From `/nitro/v1/...`, with the query string.
+    path: String,
+    body: Option<Value>,
+    onerror_continue: bool,
+    retry: Retry,
+    write: bool,
+}
+
+/// A parsed NITRO answer (success or NITRO error).
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    errorcode: i64,
+    message: String,
+    body: Object,
+}
+
+impl Answer {
+    fn ok(&self) -> bool {
+        self.errorcode == 0 && (200..300).contains(&self.status)
+    }
+
+    fn transient(&self) -> bool {
+        self.status == 503 || matches!(self.errorcode, 272 | 1043)
+    }
+
+    fn into_error(self, method: &Method, resource: &str) -> NitroError {
+        NitroError::Api {
+            method: method.to_string(),
+            resource: resource.to_string(),
+            status: self.status,
+            errorcode: self.errorcode,
+            message: self.message,
+        }
+    }
+}
+
+/// Why one HTTP exchange produced no NITRO answer.
+#[derive(Debug)]
+enum Failure {
+    /// Could not connect (nothing was sent).
+    Connect(String),
+    /// The TLS handshake failed (certificate not trusted, ...). Never retried.
+    Tls(String),
+    /// The request was sent but the connection broke before an answer.
+    Reset(String),
+    /// The answer's body could not be read.
+    Body(String),
+    Timeout,
+    Fatal(NitroError),
+}
+
+impl Failure {
+    fn retryable(&self, retry: Retry) -> bool {
+        match retry {
+            Retry::Reads => matches!(
+                self,
+                Failure::Connect(_) | Failure::Reset(_) | Failure::Body(_) | Failure::Timeout
+            ),
+            Retry::Writes => matches!(self, Failure::Connect(_) | Failure::Reset(_)),
+            Retry::Never => false,
+        }
+    }
+}
+
+impl NitroClient {
+    /// Builds the HTTP client and logs in (`POST /nitro/v1/config/login`). The session token
+    /// comes from the answer's `sessionid` or, when the body is empty, from the
+    /// `NITRO_AUTH_TOKEN` cookie.
+    pub async fn connect(cfg: NitroConfig) -> Result<NitroClient, NitroError> {
+        // main installs ring's provider; do it here too so a library caller cannot make
+        // reqwest panic. Failing means a provider is already installed, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let base = normalize_url(&cfg.url)?;
+        let http = build_http(&cfg)?;
+        let client = NitroClient {
+            http,
+            base,
+            username: cfg.username,
+            password: cfg.password,
+            session: Mutex::new(Session::default()),
+            login_gate: tokio::sync::Mutex::new(()),
+            requests: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
+            backoff_base: BACKOFF_BASE,
+            save_retry_interval: SAVE_RETRY_INTERVAL,
+            save_retry_for: SAVE_RETRY_FOR,
+        };
+        client.token().await?;
+        Ok(client)
+    }
+
+    /// `GET /nitro/v1/config/<resource>[/<name>]?<query>`: the objects under the resource key
+    /// (none when the key is missing or the ADC answers 258 "No such resource"; a singleton
+    /// object comes back as one element). `args` are query parameters such as
+    /// `("args", "network:10.244.1.0,netmask:255.255.255.0")` or `("filter", "vxlan:1")`;
+    /// their values are encoded once with `:` and `,` kept literal, so a value that itself
+    /// contains `,` cannot be expressed.
+    pub async fn get(
+        &self,
+        resource: &str,
+        name: Option<&str>,
+        args: &[(&str, String)],
+    ) -> Result<Vec<Object>, NitroError> {
+        let mut path = format!("{API_PREFIX}/{}", encoding::segment(resource));
+        if let Some(name) = name {
+            path.push('/');
+            path.push_str(&encoding::name(name));
+        }
+        if !args.is_empty() {
+            path.push('?');
+            path.push_str(&encoding::query(args));
+        }
+        let call = Call {
+            method: Method::GET,
+            resource,
+            path,
+            body: None,
+            onerror_continue: false,
+            retry: Retry::Reads,
+            write: false,
+        };
+        let answer = self.exchange(&call).await?;
+        if !answer.ok() {
+            if answer.errorcode == 258 {
+                return Ok(Vec::new());
+            }
+            return Err(answer.into_error(&call.method, resource));
+        }
+        objects_under(answer.body, resource)
+    }
+
+    /// `GET` of a singleton resource (`nsconfig`, `nsversion`): the object under its key.
+    pub async fn get_singleton(&self, resource: &str) -> Result<Object, NitroError> {
+        let call = Call {
+            method: Method::GET,
+            resource,
+            path: format!("{API_PREFIX}/{}", encoding::segment(resource)),
+            body: None,
+            onerror_continue: false,
+            retry: Retry::Reads,
+            write: false,
+        };
+        let answer = self.exchange(&call).await?;
+        if !answer.ok() {
+            return Err(answer.into_error(&call.method, resource));
+        }
+        objects_under(answer.body, resource)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                NitroError::Protocol(format!(
+                    "GET {resource} answered without a {resource} object"
+                ))
+            })
+    }
+
+    /// One bulk request with `X-NITRO-ONERROR: continue`; one result per item, in order.
+    ///
+    /// All items succeed → all results ok; 207/1243 → the per-item `response` array; a single
+    /// item rejected as a whole request (e.g. 409/273) → that item's result; any other error →
+    /// `Err`. Retried on failures before an answer (connect errors, resets, 503, 272): safe
+    /// because the executor treats 273 on add and 258 on delete as done.
+    pub async fn bulk(
+        &self,
+        op: BulkOp,
+        resource: &str,
+        items: &[Object],
+    ) -> Result<Vec<ItemResult>, NitroError> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let segment = encoding::segment(resource);
+        let (method, path) = match op {
+            BulkOp::Add => (Method::POST, format!("{API_PREFIX}/{segment}")),
+            BulkOp::Update => (Method::PUT, format!("{API_PREFIX}/{segment}")),
+            BulkOp::Delete => (Method::POST, format!("{API_PREFIX}/{segment}?action=rm")),
+        };
+        let mut body = Object::new();
+        body.insert(
+            resource.to_string(),
+            Value::Array(items.iter().cloned().map(Value::Object).collect()),
+        );
+        let call = Call {
+            method,
+            resource,
+            path,
+            body: Some(Value::Object(body)),
+            onerror_continue: true,
+            retry: Retry::Writes,
+            write: true,
+        };
+        let answer = self.exchange(&call).await?;
+        if answer.ok() {
+            return Ok(vec![ItemResult::done(); items.len()]);
+        }
+        bulk_results(answer, items.len())
+            .map_err(|answer| answer.into_error(&call.method, resource))
+    }
+
+    /// `POST /config/nsconfig?action=save`; while another save runs (293) retries every 2 s for
+    /// up to 30 s.
+    pub async fn save_config(&self) -> Result<(), NitroError> {
+        let mut body = Object::new();
+        body.insert("nsconfig".into(), Value::Object(Object::new()));
+        let call = Call {
+            method: Method::POST,
+            resource: "nsconfig",
+            path: format!("{API_PREFIX}/nsconfig?action=save"),
+            body: Some(Value::Object(body)),
+            onerror_continue: false,
+            retry: Retry::Writes,
+            write: true,
+        };
+        let deadline = tokio::time::Instant::now() + self.save_retry_for;
+        loop {
+            let answer = self.exchange(&call).await?;
+            if answer.ok() {
+                return Ok(());
+            }
+            if answer.errorcode == 293
+                && tokio::time::Instant::now() + self.save_retry_interval <= deadline
+            {
+                tracing::debug!("save already in progress on the ADC; retrying");
+                tokio::time::sleep(self.save_retry_interval).await;
+                continue;
+            }
+            return Err(answer.into_error(&call.method, "nsconfig"));
+        }
+    }
+
+    /// `POST /config/logout`; failures are logged at debug and ignored. A later request would
+    /// log in again.
+    pub async fn logout(&self) {
+        let token = self
+            .session
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .token
+            .take();
+        let Some(token) = token else { return };
+        let mut body = Object::new();
+        body.insert("logout".into(), Value::Object(Object::new()));
+        let call = Call {
+            method: Method::POST,
+            resource: "logout",
+            path: format!("{API_PREFIX}/logout"),
+            body: Some(Value::Object(body)),
+            onerror_continue: false,
+            retry: Retry::Never,
+            write: false,
+        };
+        match self.send_once(&call, Some(&token)).await {
+            Ok((answer, _)) if answer.ok() => {}
+            Ok((answer, _)) => {
+                tracing::debug!(
+                    errorcode = answer.errorcode,
+                    message = %answer.message,
+                    "logout refused; ignored"
+                );
+            }
+            Err(failure) => {
+                tracing::debug!(error = %self.failure_error(failure), "logout failed; ignored");
+            }
+        }
+    }
+
+    /// Counters for benchmarks and watch logs.
+    pub fn stats(&self) -> RequestStats {
+        RequestStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            writes: self.writes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Sends an authenticated request: retries transient failures, re-logs in once when the
+    /// session expired. Returns NITRO error answers for the caller to judge, except the
+    /// authentication ones, which become errors here.
+    async fn exchange(&self, call: &Call<'_>) -> Result<Answer, NitroError> {
+        let mut relogged = false;
+        loop {
+            let (token, generation) = self.token().await?;
+            let (answer, _) = self.send_retrying(call, Some(&token)).await?;
+            match answer.errorcode {
+                444 | 1027 if !relogged => {
+                    tracing::debug!(
+                        errorcode = answer.errorcode,
+                        "NITRO session expired; logging in again"
+                    );
+                    self.relogin(generation).await?;
+                    relogged = true;
+                }
+                354 => {
+                    return Err(NitroError::AuthRejected {
+                        user: self.username.clone(),
+                    });
+                }
+                445 => return Err(NitroError::SessionLimit),
+                _ => return Ok(answer),
+            }
+        }
+    }
+
+    /// The current session token and its generation, logging in when there is none.
+    async fn token(&self) -> Result<(String, u64), NitroError> {
+        if let Some(current) = self.current_token() {
+            return Ok(current);
+        }
+        let _gate = self.login_gate.lock().await;
+        if let Some(current) = self.current_token() {
+            return Ok(current);
+        }
+        self.login_and_store().await
+    }
+
+    /// Replaces the session whose token had `stale_generation`, unless another caller already
+    /// did while we waited for the gate.
+    async fn relogin(&self, stale_generation: u64) -> Result<(), NitroError> {
+        let _gate = self.login_gate.lock().await;
+        {
+            let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
+            if session.generation != stale_generation && session.token.is_some() {
+                return Ok(());
+            }
+            session.token = None;
+        }
+        self.login_and_store().await.map(|_| ())
+    }
+
+    fn current_token(&self) -> Option<(String, u64)> {
+        let session = self.session.lock().unwrap_or_else(|e| e.into_inner());
+        session.token.clone().map(|t| (t, session.generation))
+    }
+
+    /// Logs in and stores the token. Callers hold `login_gate`.
+    async fn login_and_store(&self) -> Result<(String, u64), NitroError> {
+        let token = self.login().await?;
+        let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
+        session.generation += 1;
+        session.token = Some(token.clone());
+        Ok((token, session.generation))
+    }
+
+    /// `POST /config/login` without any auth header or cookie.
+    async fn login(&self) -> Result<String, NitroError> {
+        let body = serde_json::json!({
+            "login": { "username": self.username, "password": self.password.expose() }
+        });
+        let call = Call {
+            method: Method::POST,
+            resource: "login",
+            path: format!("{API_PREFIX}/login"),
+            body: Some(body),
+            onerror_continue: false,
+            retry: Retry::Reads,
+            write: false,
+        };
+        let (answer, headers) = self.send_retrying(&call, None).await?;
+        match answer.errorcode {
+            354 => {
+                return Err(NitroError::AuthRejected {
+                    user: self.username.clone(),
+                });
+            }
+            445 => return Err(NitroError::SessionLimit),
+            _ if !answer.ok() => return Err(answer.into_error(&call.method, "login")),
+            _ => {}
+        }
+        session_token(&answer.body, &headers).ok_or_else(|| {
+            NitroError::Protocol(
+                "login succeeded but the answer carries no session id (neither a sessionid \
+                 field nor a NITRO_AUTH_TOKEN cookie)"
+                    .into(),
+            )
+        })
+    }
+
+    /// Sends `call`, retrying transient failures with exponential backoff.
+    async fn send_retrying(
+        &self,
+        call: &Call<'_>,
+        token: Option<&str>,
+    ) -> Result<(Answer, HeaderMap), NitroError> {
+        let mut retries = 0;
+        loop {
+            let outcome = self.send_once(call, token).await;
+            let transient = match &outcome {
+                Ok((answer, _)) => call.retry != Retry::Never && answer.transient(),
+                Err(failure) => failure.retryable(call.retry),
+            };
+            if transient && retries < MAX_RETRIES {
+                let delay = self.backoff_base * 2u32.pow(retries);
+                retries += 1;
+                tracing::debug!(
+                    method = %call.method,
+                    resource = call.resource,
+                    attempt = retries,
+                    delay_ms = delay.as_millis() as u64,
+                    "transient NITRO failure; retrying"
+                );
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            return outcome.map_err(|failure| self.failure_error(failure));
+        }
+    }
+
+    /// One HTTP exchange.
+    async fn send_once(
+        &self,
+        call: &Call<'_>,
+        token: Option<&str>,
+    ) -> Result<(Answer, HeaderMap), Failure> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if call.write {
+            self.writes.fetch_add(1, Ordering::Relaxed);
+        }
+        let url = format!("{}{}", self.base, call.path);
+        let mut request = self
+            .http
+            .request(call.method.clone(), url)
+            .header(ACCEPT, "application/json");
+        if let Some(token) = token {
+            let mut cookie =
+                HeaderValue::from_str(&format!("{AUTH_COOKIE}={token}")).map_err(|_| {
+                    Failure::Fatal(NitroError::Protocol(
+                        "the ADC's session id contains characters that cannot be sent back".into(),
+                    ))
+                })?;
+            cookie.set_sensitive(true);
+            request = request.header(COOKIE, cookie);
+        }
+        if call.onerror_continue {
+            request = request.header("X-NITRO-ONERROR", "continue");
+        }
+        if let Some(body) = &call.body {
+            let bytes = serde_json::to_vec(body).map_err(|e| {
+                Failure::Fatal(NitroError::Protocol(format!(
+                    "cannot encode the request: {e}"
+                )))
+            })?;
+            request = request.header(CONTENT_TYPE, "application/json").body(bytes);
+        }
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                let failure = classify(e);
+                tracing::debug!(method = %call.method, path = %call.path, error = ?failure, "NITRO request failed");
+                return Err(failure);
+            }
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = match response.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                let failure = match classify(e) {
+                    Failure::Timeout => Failure::Timeout,
+                    Failure::Tls(m)
+                    | Failure::Connect(m)
+                    | Failure::Reset(m)
+                    | Failure::Body(m) => Failure::Body(m),
+                    fatal => fatal,
+                };
+                tracing::debug!(method = %call.method, path = %call.path, status = status.as_u16(), error = ?failure, "NITRO answer unreadable");
+                return Err(failure);
+            }
+        };
+        let answer = parse_answer(status, &headers, &bytes).map_err(Failure::Fatal)?;
+        tracing::debug!(
+            method = %call.method,
+            path = %call.path,
+            status = answer.status,
+            errorcode = answer.errorcode,
+            "NITRO request"
+        );
+        Ok((answer, headers))
+    }
+
+    fn failure_error(&self, failure: Failure) -> NitroError {
+        let transport = |message: String, tls: bool| NitroError::Transport {
+            url: self.base.clone(),
+            message,
+            tls,
+        };
+        match failure {
+            Failure::Connect(m) => transport(m, false),
+            Failure::Tls(m) => transport(m, true),
+            Failure::Reset(m) => {
+                transport(format!("the connection broke before an answer: {m}"), false)
+            }
+            Failure::Body(m) => transport(format!("the answer could not be read: {m}"), false),
+            Failure::Timeout => NitroError::Timeout,
+            Failure::Fatal(e) => e,
+        }
+    }
+}
+
+/// Accepts `https://adc`, `http://127.0.0.1:9080/`, `https://adc/nitro/v1`, `adc` (→ https).
+fn normalize_url(url: &str) -> Result<String, NitroError> {
+    let trimmed = url.trim();
+    let mut base = if trimmed.contains("://") {
+        trimmed.to_string()
+    } else {
+        format!("https://{trimmed}")
+    };
+    while base.ends_with('/') {
+        base.pop();
+    }
+    for suffix in [API_PREFIX, "/nitro/v1"] {
+        if let Some(stripped) = base.strip_suffix(suffix) {
+            base = stripped.trim_end_matches('/').to_string();
+            break;
+        }
+    }
+    let parsed = reqwest::Url::parse(&base)
+        .map_err(|e| NitroError::Config(format!("--adc-url {trimmed:?} is not a URL: {e}")))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        // Do not echo the URL: it holds credentials.
+        return Err(NitroError::Config(
+            "--adc-url must not carry a username or password; use --adc-username and \
+             --adc-password-file"
+                .into(),
+        ));
+    }
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(NitroError::Config(format!(
+            "--adc-url {trimmed:?} must start with https:// or http://"
+        )));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(NitroError::Config(format!(
+            "--adc-url {trimmed:?} has no host"
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() || parsed.path() != "/" {
+        return Err(NitroError::Config(format!(
+            "--adc-url {trimmed:?} must be the ADC's address only, like https://adc.example.com"
+        )));
+    }
+    Ok(base)
+}
+
+fn build_http(cfg: &NitroConfig) -> Result<reqwest::Client, NitroError> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(cfg.timeout)
+        .gzip(true)
+        // A redirect (e.g. http → https) would turn POSTs into GETs; report it instead.
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("kubectl-netscaler/", env!("CARGO_PKG_VERSION")));
+    if cfg.insecure_skip_tls_verify {
+        builder = builder.tls_danger_accept_invalid_certs(true);
+    } else if let Some(path) = &cfg.ca_file {
+        let pem = std::fs::read(path).map_err(|e| {
+            NitroError::Config(format!(
+                "--adc-ca-file {}: cannot read: {e}",
+                path.display()
+            ))
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            NitroError::Config(format!(
+                "--adc-ca-file {}: not a PEM certificate bundle: {e}",
+                path.display()
+            ))
+        })?;
+        if certs.is_empty() {
+            return Err(NitroError::Config(format!(
+                "--adc-ca-file {}: contains no PEM certificate",
+                path.display()
+            )));
+        }
+        builder = builder.tls_certs_only(certs);
+    }
+    builder
+        .build()
+        .map_err(|e| NitroError::Config(format!("cannot set up the HTTPS client: {}", chain(&e))))
+}
+
+/// Parses one answer. Empty 2xx bodies are success; non-JSON error pages (a proxy's 502, a
+/// bare 503) become answers with errorcode 0 so that the status decides.
+fn parse_answer(
+    status: StatusCode,
+    headers: &HeaderMap,
+    bytes: &[u8],
+) -> Result<Answer, NitroError> {
+    let code = status.as_u16();
+    if status.is_redirection() {
+        let location = headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("elsewhere");
+        return Err(NitroError::Protocol(format!(
+            "the ADC redirected to {location}; set --adc-url to the address it redirects to"
+        )));
+    }
+    let text = String::from_utf8_lossy(bytes);
+    if text.trim().is_empty() {
+        return Ok(Answer {
+            status: code,
+            errorcode: 0,
+            message: status.canonical_reason().unwrap_or("").into(),
+            body: Object::new(),
+        });
+    }
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(body)) => {
+            let errorcode = match body.get("errorcode") {
+                None | Some(Value::Null) => 0,
+                Some(v) => as_i64(v).ok_or_else(|| {
+                    NitroError::Protocol(format!("HTTP {code} with a non-numeric errorcode {v}"))
+                })?,
+            };
+            let message = body
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| status.canonical_reason().unwrap_or(""))
+                .to_string();
+            Ok(Answer {
+                status: code,
+                errorcode,
+                message,
+                body,
+            })
+        }
+        Ok(_) | Err(_) if !status.is_success() => Ok(Answer {
+            status: code,
+            errorcode: 0,
+            message: status.canonical_reason().unwrap_or("").into(),
+            body: Object::new(),
+        }),
+        Ok(other) => Err(NitroError::Protocol(format!(
+            "HTTP {code} with a JSON {} instead of an object",
+            json_kind(&other)
+        ))),
+        Err(e) => Err(NitroError::Protocol(format!(
+            "HTTP {code} with a body that is not JSON ({e}): {}",
+            snippet(&text)
+        ))),
+    }
+}
+
+/// The objects under the resource key: an array, a single object, or nothing.
+fn objects_under(mut body: Object, resource: &str) -> Result<Vec<Object>, NitroError> {
+    let key = if body.contains_key(resource) {
+        Some(resource.to_string())
+    } else {
+        // "Interface" comes back capitalised.
+        body.keys()
+            .find(|k| k.eq_ignore_ascii_case(resource))
+            .cloned()
+    };
+    match key.and_then(|k| body.remove(&k)) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Object(object)) => Ok(vec![object]),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::Object(object) => Ok(object),
+                other => Err(NitroError::Protocol(format!(
+                    "GET {resource} returned a {} where an object was expected",
+                    json_kind(&other)
+                ))),
+            })
+            .collect(),
+        Some(other) => Err(NitroError::Protocol(format!(
+            "GET {resource} returned a {} under {resource:?}",
+            json_kind(&other)
+        ))),
+    }
+}
+
+/// Per-item results of a failed bulk answer, or the answer back when it is a request-level
+/// error.
+fn bulk_results(answer: Answer, count: usize) -> Result<Vec<ItemResult>, Answer> {
+    if let Some(Value::Array(items)) = answer.body.get("response") {
+        let mut results: Vec<ItemResult> = items
+            .iter()
+            .map(|item| ItemResult {
+                errorcode: item.get("errorcode").and_then(as_i64).unwrap_or(0),
+                message: item
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+            })
+            .collect();
+        // With onerror=continue every item has an entry; fill gaps defensively.
+        results.truncate(count);
+        while results.len() < count {
+            results.push(ItemResult {
+                errorcode: answer.errorcode,
+                message: "the ADC's bulk answer has no result for this item".into(),
+            });
+        }
+        return Ok(results);
+    }
+    // A one-item "bulk" may be answered like a single request (e.g. 409/273); that is the
+    // item's result. Errors about the request itself stay errors.
+    let request_level = matches!(answer.errorcode, 0 | 1232..=1240 | 1243) || answer.transient();
+    if count == 1 && !request_level {
+        return Ok(vec![ItemResult {
+            errorcode: answer.errorcode,
+            message: answer.message,
+        }]);
+    }
+    Err(answer)
+}
+
+/// The token from a login answer: the body's `sessionid`, else the `NITRO_AUTH_TOKEN` cookie.
+fn session_token(body: &Object, headers: &HeaderMap) -> Option<String> {
+    if let Some(id) = body
+        .get("sessionid")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+    {
+        return Some(id.to_string());
+    }
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|cookie| {
+            let first = cookie.split(';').next()?.trim();
+            let (name, value) = first.split_once('=')?;
+            (name.trim() == AUTH_COOKIE && !value.trim().is_empty())
+                .then(|| encoding::decode(value.trim()))
+        })
+}
+
+/// NITRO numbers may be strings.
+fn as_i64(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn snippet(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 200 {
+        format!("{}...", flat.chars().take(200).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+/// Sorts a reqwest error into what we retry and how we explain it.
+fn classify(e: reqwest::Error) -> Failure {
+    let e = e.without_url();
+    let message = chain(&e);
+    if causes(&e).any(|c| c.downcast_ref::<rustls::Error>().is_some()) {
+        return Failure::Tls(message);
+    }
+    if e.is_timeout() {
+        Failure::Timeout
+    } else if e.is_connect() {
+        Failure::Connect(message)
+    } else if e.is_body() || e.is_decode() {
+        Failure::Body(message)
+    } else {
+        Failure::Reset(message)
+    }
+}
+
+/// The error and its causes, looking inside `io::Error`s (whose `source()` skips the error
+/// they wrap).
+fn causes<'a>(
+    e: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(
+        Some(e),
+        |&current: &&'a (dyn StdError + 'static)| match current
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => current.source(),
+        },
+    )
+}
+
+/// "a: b: c" from an error chain, skipping causes already spelled out by their parent.
+fn chain(e: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in causes(e) {
+        let text = cause.to_string();
+        if text.is_empty() || parts.last().is_some_and(|last| last.contains(&text)) {
+            continue;
+        }
+        parts.push(text);
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn answer(status: u16, body: &str) -> Result<Answer, NitroError> {
+        parse_answer(
+            StatusCode::from_u16(status).unwrap(),
+            &HeaderMap::new(),
+            body.as_bytes(),
+        )
+    }
+
+    fn object(v: Value) -> Object {
+        match v {
+            Value::Object(o) => o,
+            _ => panic!("not an object"),
+        }
+    }
+
+    #[test]
+    fn empty_2xx_body_is_success() {
+        let a = answer(200, "").unwrap();
+        assert!(a.ok());
+        let a = answer(201, "  \n").unwrap();
+        assert!(a.ok());
+    }
+
+    #[test]
+    fn errorcode_decides_and_may_be_a_string() {
+        let a = answer(
+            200,
+            r#"{"errorcode":"278","message":"Invalid argument [x]"}"#,
+        )
+        .unwrap();
+        assert!(!a.ok());
+        assert_eq!(a.errorcode, 278);
+        let a = answer(599, r#"{ "errorcode": 604, "message": "The gateway is not directly reachable", "severity": "ERROR" }"#).unwrap();
+        let e = a.into_error(&Method::POST, "route");
+        assert_eq!(
+            e.to_string(),
+            r#"ADC answered 599 errorcode 604 "The gateway is not directly reachable" to POST route"#
+        );
+    }
+
+    #[test]
+    fn non_json_error_pages_keep_their_status_and_non_json_success_is_a_protocol_error() {
+        let a = answer(503, "<html>busy</html>").unwrap();
+        assert!(a.transient());
+        assert!(!a.ok());
+        let e = answer(200, "<html>login page</html>").unwrap_err();
+        assert!(matches!(e, NitroError::Protocol(_)), "{e}");
+        let e = answer(200, "[1,2]").unwrap_err();
+        assert!(e.to_string().contains("array"), "{e}");
+    }
+
+    #[test]
+    fn redirects_are_reported_with_their_target() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            reqwest::header::LOCATION,
+            HeaderValue::from_static("https://adc/"),
+        );
+        let e = parse_answer(StatusCode::FOUND, &headers, b"").unwrap_err();
+        assert!(e.to_string().contains("https://adc/"), "{e}");
+    }
+
+    #[test]
+    fn objects_under_handles_arrays_singletons_missing_keys_and_odd_case() {
+        let body =
+            object(json!({"errorcode":0,"route":[{"network":"10.0.0.0"},{"network":"10.1.0.0"}]}));
+        assert_eq!(objects_under(body, "route").unwrap().len(), 2);
+        let body = object(json!({"errorcode":0,"message":"Done"}));
+        assert!(objects_under(body, "route").unwrap().is_empty());
+        let body = object(json!({"nsconfig":{"configchanged":true}}));
+        let got = objects_under(body, "nsconfig").unwrap();
+        assert_eq!(got[0]["configchanged"], json!(true));
+        let body = object(json!({"Interface":[{"id":"1/1"}]}));
+        assert_eq!(objects_under(body, "interface").unwrap().len(), 1);
+        let body = object(json!({"route":["x"]}));
+        assert!(objects_under(body, "route").is_err());
+    }
+
+    #[test]
+    fn bulk_207_gives_per_item_results_in_order() {
+        let a = answer(
+            207,
+            r#"{"errorcode":1243,"message":"Bulk operation failed","severity":"ERROR","response":[
+                {"errorcode":0,"message":"Done","severity":"NONE"},
+                {"errorcode":"273","message":"Resource already exists","severity":"ERROR"},
+                {"errorcode":0,"message":"Done","severity":"NONE"}]}"#,
+        )
+        .unwrap();
+        let results = bulk_results(a, 3).unwrap();
+        assert_eq!(
+            results.iter().map(|r| r.errorcode).collect::<Vec<_>>(),
+            vec![0, 273, 0]
+        );
+        assert!(results[0].ok());
+        assert!(!results[1].ok());
+        assert_eq!(results[1].message, "Resource already exists");
+    }
+
+    #[test]
+    fn bulk_short_response_array_is_padded_with_failures() {
+        let a = answer(
+            207,
+            r#"{"errorcode":1243,"message":"Bulk operation failed","response":[{"errorcode":278,"message":"Invalid argument"}]}"#,
+        )
+        .unwrap();
+        let results = bulk_results(a, 2).unwrap();
+        assert_eq!(results.len(), 2);
+        assert!(!results[1].ok());
+    }
+
+    #[test]
+    fn one_item_bulk_answered_like_a_single_request_is_that_items_result() {
+        let a = answer(
+            409,
+            r#"{"errorcode":273,"message":"Resource already exists [id, 1]"}"#,
+        )
+        .unwrap();
+        let results = bulk_results(a, 1).unwrap();
+        assert_eq!(results[0].errorcode, 273);
+        let a = answer(
+            409,
+            r#"{"errorcode":273,"message":"Resource already exists"}"#,
+        )
+        .unwrap();
+        assert!(bulk_results(a, 2).is_err());
+        let a = answer(599, r#"{"errorcode":1232,"message":"Invalid object name"}"#).unwrap();
+        assert!(bulk_results(a, 1).is_err());
+    }
+
+    #[test]
+    fn session_token_from_body_or_percent_decoded_cookie() {
+        let body = object(json!({"errorcode":0,"sessionid":"##ABC"}));
+        assert_eq!(
+            session_token(&body, &HeaderMap::new()).as_deref(),
+            Some("##ABC")
+        );
+        let mut headers = HeaderMap::new();
+        headers.append(
+            SET_COOKIE,
+            HeaderValue::from_static("SESSID=deleted; Path=/"),
+        );
+        headers.append(
+            SET_COOKIE,
+            HeaderValue::from_static("NITRO_AUTH_TOKEN=%23%23DEF0; path=/nitro/v1"),
+        );
+        assert_eq!(
+            session_token(&Object::new(), &headers).as_deref(),
+            Some("##DEF0")
+        );
+        assert_eq!(session_token(&Object::new(), &HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn urls_are_normalised() {
+        for (input, want) in [
+            ("https://adc.example.com", "https://adc.example.com"),
+            ("https://adc.example.com/", "https://adc.example.com"),
+            (
+                "https://adc.example.com/nitro/v1",
+                "https://adc.example.com",
+            ),
+            (
+                "https://adc.example.com/nitro/v1/",
+                "https://adc.example.com",
+            ),
+            (
+                "http://127.0.0.1:9080/nitro/v1/config",
+                "http://127.0.0.1:9080",
+            ),
+            ("adc.example.com", "https://adc.example.com"),
+            ("https://[2001:db8::1]:8443", "https://[2001:db8::1]:8443"),
+        ] {
+            assert_eq!(normalize_url(input).unwrap(), want, "{input}");
+        }
+        for bad in [
+            "ftp://adc",
+            "https://adc/some/path",
+            "https://adc?x=1",
+            "https://",
+        ] {
+            assert!(normalize_url(bad).is_err(), "{bad}");
+        }
+        let e = normalize_url("https://nsroot:s3cret@adc").unwrap_err();
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+    }
+
+    #[test]
+    fn passwords_never_print() {
+        let cfg = NitroConfig {
+            url: "https://adc".into(),
+            username: "nsroot".into(),
+            password: Password::new("hunter2-secret".into()),
+            ca_file: None,
+            insecure_skip_tls_verify: false,
+            timeout: Duration::from_secs(5),
+        };
+        let debug = format!("{cfg:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("<redacted>"), "{debug}");
+        assert_eq!(cfg.password.to_string(), "<redacted>");
+        assert_eq!(cfg.password.expose(), "hunter2-secret");
+    }
+
+    #[test]
+    fn numbers_may_be_strings() {
+        assert_eq!(as_i64(&json!("444")), Some(444));
+        assert_eq!(as_i64(&json!(444)), Some(444));
+        assert_eq!(as_i64(&json!(" 12 ")), Some(12));
+        assert_eq!(as_i64(&json!("x")), None);
+    }
+}

@@ -1,0 +1,134 @@
+//! The change list: `+ ~ -` lines with the changed fields and a summary line (table), or the
+//! `kind: Diff` document of SPEC §6.1 (JSON/YAML).
+
+use super::{paint, to_json, to_yaml};
+use crate::cli::DiffOutput;
+use crate::model::{Change, ChangeSet, NodeChange, Op};
+use serde_json::{Value, json};
+
+fn change_json(c: &Change) -> Value {
+    json!({
+        "op": c.op,
+        "resource": c.key.kind.resource(),
+        "key": c.key.to_json(),
+        "before": c.before.as_ref().map(|o| o.to_json()),
+        "after": c.after.as_ref().map(|o| o.to_json()),
+    })
+}
+
+fn node_json(n: &NodeChange) -> Value {
+    json!({
+        "op": n.op,
+        "resource": "node",
+        "key": {"name": n.name},
+        "before": n.before,
+        "after": n.after,
+    })
+}
+
+/// The `kind: Diff` document.
+pub fn document(cs: &ChangeSet) -> Value {
+    let mut changes: Vec<Value> = cs.changes.iter().map(change_json).collect();
+    changes.extend(cs.node.iter().map(node_json));
+    json!({
+        "formatVersion": 1,
+        "kind": "Diff",
+        "changes": changes,
+        "summary": cs.summary(),
+    })
+}
+
+fn op_color(op: Op) -> &'static str {
+    match op {
+        Op::Add => "32",
+        Op::Update => "33",
+        Op::Delete => "31",
+    }
+}
+
+/// One line per change, e.g.
+/// `~ arp ipaddress=10.244.1.0: mac 0a:58:0a:f4:01:99 -> 0a:58:0a:f4:01:00 (node n1)`.
+pub fn change_line(c: &Change, color: bool) -> String {
+    let mut line = format!("{} {}", c.op.symbol(), c.key);
+    match c.op {
+        Op::Add => {
+            let rest: Vec<String> = c
+                .after
+                .iter()
+                .flat_map(|o| o.attrs().skip(o.spec().key_len))
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            if !rest.is_empty() {
+                line.push_str(&format!(" {}", rest.join(" ")));
+            }
+        }
+        Op::Update => {
+            let (b, a) = (c.before.as_ref(), c.after.as_ref());
+            let parts: Vec<String> = c
+                .fields
+                .iter()
+                .map(|f| {
+                    let get = |o: Option<&crate::model::AdcObject>| {
+                        o.and_then(|o| o.get(f))
+                            .map(ToString::to_string)
+                            .unwrap_or_default()
+                    };
+                    format!("{f} {} -> {}", get(b), get(a))
+                })
+                .collect();
+            line.push_str(&format!(": {}", parts.join(", ")));
+            if c.is_replace() {
+                line.push_str(" (delete + add)");
+            }
+        }
+        Op::Delete => {}
+    }
+    if let Some(n) = c.node() {
+        line.push_str(&format!(" (node {n})"));
+    }
+    paint(color, op_color(c.op), &line)
+}
+
+fn node_line(n: &NodeChange, color: bool) -> String {
+    let mut line = format!("{} node {}", n.op.symbol(), n.name);
+    if n.op == Op::Update {
+        line.push_str(&format!(": {}", n.fields.join(", ")));
+    }
+    line.push_str(" (cluster)");
+    paint(color, op_color(n.op), &line)
+}
+
+/// The summary line.
+pub fn summary_line(cs: &ChangeSet) -> String {
+    let s = cs.summary();
+    if cs.is_empty() {
+        "No changes: the ADC and the cluster match the plan.".into()
+    } else {
+        format!(
+            "Summary: {} to add, {} to update, {} to delete.",
+            s.add, s.update, s.delete
+        )
+    }
+}
+
+/// Renders the change set in the chosen format.
+pub fn render(cs: &ChangeSet, output: DiffOutput, color: bool) -> String {
+    match output {
+        DiffOutput::Json => to_json(&document(cs)),
+        DiffOutput::Yaml => to_yaml(&document(cs)),
+        DiffOutput::Table => {
+            let mut out = String::new();
+            for c in &cs.changes {
+                out.push_str(&change_line(c, color));
+                out.push('\n');
+            }
+            if let Some(n) = &cs.node {
+                out.push_str(&node_line(n, color));
+                out.push('\n');
+            }
+            out.push_str(&summary_line(cs));
+            out.push('\n');
+            out
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The plan: the JSON document (`kind: Plan`, also the plan file), the table views and the
+//! NetScaler CLI lines.
+
+use super::{diagnostics_table, table, table_text, to_json, to_yaml};
+use crate::cli::PlanOutput;
+use crate::error::{Error, Result};
+use crate::model::fingerprint::InputDigests;
+use crate::model::{
+    ANN_BACKEND_DATA, ANN_PUBLIC_IP, AdcNode, AdcObject, Desired, Diagnostic, LABEL_CLUSTER, Level,
+    Mode, OwnedScope, ResourceKind,
+};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The plan document of SPEC §6.1, plus `scope` and per-input digests (`inputs`) so
+/// `apply PLAN` can compute the owned scope and name what moved in a stale plan.
+pub fn document(desired: &Desired, digests: &InputDigests) -> Value {
+    let scope = OwnedScope::of(desired);
+    json!({
+        "formatVersion": 1,
+        "kind": "Plan",
+        "cluster": desired.cluster,
+        "mode": desired.mode,
+        "inputsFingerprint": digests.fingerprint(),
+        "adc": desired.adc.iter().map(|o| json!({
+            "resource": o.kind.resource(),
+            "attributes": o.to_json(),
+        })).collect::<Vec<_>>(),
+        "cluster_objects": desired.adc_node.iter().map(AdcNode::to_json).collect::<Vec<_>>(),
+        "diagnostics": desired.diagnostics,
+        "scope": {
+            "clusterCidr": scope.cluster_cidr.to_string(),
+            "vni": scope.vni,
+            "overlayIp": scope.overlay_ip.map(|i| i.to_string()),
+        },
+        "inputs": digests,
+    })
+}
+
+/// A plan file read back: what `apply PLAN` needs.
+#[derive(Debug)]
+pub struct PlanFile {
+    pub cluster: String,
+    pub scope: OwnedScope,
+    pub adc: Vec<AdcObject>,
+    pub adc_node: Option<AdcNode>,
+    pub fingerprint: String,
+    pub inputs: InputDigests,
+}
+
+fn plan_err(path: &Path, what: impl std::fmt::Display) -> Error {
+    Error::usage(format!("plan file {}: {what}", path.display()))
+}
+
+impl PlanFile {
+    pub fn read(path: &Path) -> Result<PlanFile> {
+        let text = std::fs::read_to_string(path).map_err(|e| plan_err(path, e))?;
+        let v: Value =
+            serde_json::from_str(&text).map_err(|e| plan_err(path, format!("not JSON: {e}")))?;
+        PlanFile::from_document(&v).map_err(|e| plan_err(path, e))
+    }
+
+    pub fn from_document(v: &Value) -> std::result::Result<PlanFile, String> {
+        if v["formatVersion"] != 1 || v["kind"] != "Plan" {
+            return Err("not a formatVersion 1 Plan document (write one with `plan --out`)".into());
+        }
+        let s = |k: &str| -> std::result::Result<String, String> {
+            v[k].as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("{k} missing"))
+        };
+        let mode = match v["mode"].as_str() {
+            Some("vxlan") => Mode::Vxlan,
+            Some("routes") => Mode::Routes,
+            _ => return Err("mode must be vxlan or routes".into()),
+        };
+        let sc = &v["scope"];
+        let scope = OwnedScope {
+            mode,
+            cluster_cidr: sc["clusterCidr"]
+                .as_str()
+                .and_then(|c| c.parse().ok())
+                .ok_or("scope.clusterCidr missing or invalid")?,
+            vni: sc["vni"].as_u64().map(|n| n as u32),
+            overlay_ip: sc["overlayIp"].as_str().and_then(|i| i.parse().ok()),
+        };
+        let adc = v["adc"]
+            .as_array()
+            .ok_or("adc missing")?
+            .iter()
+            .map(|o| {
+                let kind = o["resource"]
+                    .as_str()
+                    .and_then(ResourceKind::from_resource)
+                    .ok_or_else(|| format!("unknown resource {}", o["resource"]))?;
+                let attrs = o["attributes"].as_object().ok_or("attributes missing")?;
+                AdcObject::from_json(kind, attrs)
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let cluster = s("cluster")?;
+        let adc_node = match v["cluster_objects"].as_array().and_then(|a| a.first()) {
+            None => None,
+            Some(node) => Some(adc_node_from_json(node, &cluster)?),
+        };
+        Ok(PlanFile {
+            cluster,
+            scope,
+            adc,
+            adc_node,
+            fingerprint: s("inputsFingerprint")?,
+            inputs: serde_json::from_value(v["inputs"].clone())
+                .map_err(|e| format!("inputs: {e}"))?,
+        })
+    }
+}
+
+fn adc_node_from_json(node: &Value, cluster: &str) -> std::result::Result<AdcNode, String> {
+    let meta = &node["metadata"];
+    let data: Value = meta["annotations"][ANN_BACKEND_DATA]
+        .as_str()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .ok_or("cluster_objects[0]: backend-data annotation missing")?;
+    Ok(AdcNode {
+        name: meta["name"]
+            .as_str()
+            .ok_or("cluster_objects[0]: name missing")?
+            .into(),
+        cluster: meta["labels"][LABEL_CLUSTER]
+            .as_str()
+            .unwrap_or(cluster)
+            .into(),
+        pod_cidr: node["spec"]["podCIDR"]
+            .as_str()
+            .and_then(|c| c.parse().ok())
+            .ok_or("cluster_objects[0]: spec.podCIDR missing")?,
+        vtep_ip: meta["annotations"][ANN_PUBLIC_IP]
+            .as_str()
+            .and_then(|c| c.parse().ok())
+            .ok_or("cluster_objects[0]: public-ip missing")?,
+        vni: data["VNI"]
+            .as_u64()
+            .ok_or("cluster_objects[0]: VNI missing")? as u32,
+        vtep_mac: data["VtepMAC"].as_str().map(str::to_string),
+    })
+}
+
+/// One table per resource kind, in create order.
+fn objects_tables(adc: &[AdcObject], wide: bool) -> String {
+    let mut by_kind: BTreeMap<ResourceKind, Vec<&AdcObject>> = BTreeMap::new();
+    for o in adc {
+        by_kind.entry(o.kind).or_default().push(o);
+    }
+    let mut out = String::new();
+    for (kind, objects) in by_kind {
+        let mut header: Vec<&str> = kind.spec().attrs.iter().map(|a| a.name).collect();
+        if wide && kind.per_node() {
+            header.push("node");
+        }
+        let mut t = table(&header);
+        for o in objects {
+            let mut row: Vec<String> = o.attrs().map(|(_, v)| v.to_string()).collect();
+            if wide && kind.per_node() {
+                row.push(o.node.clone().unwrap_or_default());
+            }
+            t.add_row(row);
+        }
+        out.push_str(&format!("{} ({}):\n", kind.spec().label, t.row_count()));
+        out.push_str(&table_text(&t));
+        out.push('\n');
+    }
+    out
+}
+
+fn node_table(node: &AdcNode, wide: bool) -> String {
+    let mut header = vec!["name", "pod cidr", "public ip", "vni", "vtep mac"];
+    if wide {
+        header.push("taints");
+    }
+    let mut t = table(&header);
+    let mut row = vec![
+        node.name.clone(),
+        node.pod_cidr.to_string(),
+        node.vtep_ip.to_string(),
+        node.vni.to_string(),
+        node.vtep_mac.clone().unwrap_or_else(|| "auto".into()),
+    ];
+    if wide {
+        row.push(
+            "node.kubernetes.io/unschedulable:NoSchedule,kubectl-netscaler.io/adc:NoExecute".into(),
+        );
+    }
+    t.add_row(row);
+    format!("cluster Node (1):\n{}\n", table_text(&t))
+}
+
+fn summary(desired: &Desired) -> String {
+    let warnings = desired
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == Level::Warning)
+        .count();
+    let skipped: std::collections::BTreeSet<&str> = desired
+        .diagnostics
+        .iter()
+        .filter(|d| d.reason != "DualStack")
+        .filter_map(|d| d.node.as_deref())
+        .collect();
+    let vni = desired
+        .vxlan
+        .as_ref()
+        .map(|v| format!(", VNI {}, port {}", v.vni, v.port))
+        .unwrap_or_default();
+    format!(
+        "Plan for cluster {} ({} mode{vni}, cluster CIDR {}): {} nodes planned, {} skipped, {} warnings; {} ADC objects, {} cluster objects.\n",
+        desired.cluster,
+        desired.mode.as_str(),
+        desired.cluster_cidr,
+        desired.planned_nodes,
+        skipped.len(),
+        warnings,
+        desired.adc.len(),
+        usize::from(desired.adc_node.is_some()),
+    )
+}
+
+/// NetScaler CLI lines in create order.
+pub fn commands(adc: &[AdcObject]) -> String {
+    let mut out = String::with_capacity(adc.len() * 64);
+    for o in adc {
+        out.push_str(&o.cli_add());
+        out.push('\n');
+    }
+    out
+}
+
+/// Renders the plan in the chosen format.
+pub fn render(desired: &Desired, digests: &InputDigests, output: PlanOutput) -> String {
+    match output {
+        PlanOutput::Json => to_json(&document(desired, digests)),
+        PlanOutput::Yaml => to_yaml(&document(desired, digests)),
+        PlanOutput::Commands => commands(&desired.adc),
+        PlanOutput::Table | PlanOutput::Wide => {
+            let wide = output == PlanOutput::Wide;
+            let mut out = objects_tables(&desired.adc, wide);
+            if let Some(n) = &desired.adc_node {
+                out.push_str(&node_table(n, wide));
+            }
+            if !desired.diagnostics.is_empty() {
+                out.push_str(&format!("diagnostics ({}):\n", desired.diagnostics.len()));
+                out.push_str(&diagnostics_table(&desired.diagnostics));
+                out.push('\n');
+            }
+            out.push_str(&summary(desired));
+            out
+        }
+    }
+}
+
+/// Diagnostics that `--strict` turns into an error: warnings (info-level skips such as the
+/// ADC's own Node object are expected and never fail a run).
+pub fn strict_failures(diags: &[Diagnostic]) -> Vec<&Diagnostic> {
+    diags.iter().filter(|d| d.level == Level::Warning).collect()
+}

@@ -1,0 +1,534 @@
+//! Settings: flags > environment > `--config` YAML file > defaults (SPEC §5), validated before
+//! anything is contacted. Every error names the setting (config key and flag) that is wrong.
+
+use crate::cli::{ModeArg, NotReadyArg, SettingsArgs, WriteArgs};
+use crate::error::{Error, Result};
+use crate::model::selector::LabelSelector;
+use crate::model::{ModeSetting, ModelSettings, NotReadyPolicy, VtepMacSetting, normalize_mac};
+use crate::nitro::Password;
+use ipnet::Ipv4Net;
+use serde::Deserialize;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+/// The `--config` file. Keys as in the README's settings table; unknown keys are errors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConfigFile {
+    pub cluster: Option<String>,
+    #[serde(default)]
+    pub adc: AdcConfig,
+    pub mode: Option<String>,
+    #[serde(default)]
+    pub vxlan: VxlanConfig,
+    pub vtep_ip: Option<String>,
+    pub vtep_mac: Option<String>,
+    pub adc_pod_cidr: Option<String>,
+    pub overlay_ip: Option<String>,
+    pub cluster_cidr: Option<String>,
+    pub node_selector: Option<String>,
+    pub node_address_type: Option<String>,
+    pub not_ready: Option<String>,
+    pub max_delete_percent: Option<u8>,
+    pub save_config: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AdcConfig {
+    pub url: Option<String>,
+    pub username: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub password_secret: Option<String>,
+    pub ca_file: Option<PathBuf>,
+    pub insecure_skip_tls_verify: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VxlanConfig {
+    pub id: Option<u32>,
+    pub port: Option<u16>,
+}
+
+/// Where the NITRO password comes from.
+#[derive(Clone, Debug)]
+pub enum PasswordSource {
+    /// `NETSCALER_PASSWORD`.
+    Env(Password),
+    /// `--adc-password-file` / `adc.passwordFile`.
+    File(PathBuf),
+    /// `--adc-secret` / `adc.passwordSecret`: a Secret with keys `username` and `password`.
+    Secret { namespace: String, name: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct AdcSettings {
+    pub url: Option<String>,
+    pub username: String,
+    /// Whether the username was set explicitly (a Secret's `username` key applies otherwise).
+    pub username_explicit: bool,
+    pub password: Option<PasswordSource>,
+    pub ca_file: Option<PathBuf>,
+    pub insecure_skip_tls_verify: bool,
+}
+
+/// Validated settings.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The model settings; `cluster` is empty until [`Settings::cluster_name`] is resolved.
+    pub model: ModelSettings,
+    /// `--cluster-name` / `cluster`, when set.
+    pub cluster_name: Option<String>,
+    pub adc: AdcSettings,
+    pub strict: bool,
+    pub max_delete_percent: u8,
+    pub save_config: bool,
+}
+
+fn bad(key: &str, flag: &str, msg: impl std::fmt::Display) -> Error {
+    Error::usage(format!("{key} (--{flag}): {msg}"))
+}
+
+fn parse_ipv4(key: &str, flag: &str, text: &str) -> Result<Ipv4Addr> {
+    text.trim()
+        .parse()
+        .map_err(|_| bad(key, flag, format!("{text:?} is not an IPv4 address")))
+}
+
+fn parse_cidr(key: &str, flag: &str, text: &str) -> Result<Ipv4Net> {
+    let net: Ipv4Net = text.trim().parse().map_err(|_| {
+        bad(
+            key,
+            flag,
+            format!("{text:?} is not an IPv4 CIDR (like 10.244.0.0/16)"),
+        )
+    })?;
+    if net.trunc() != net {
+        return Err(bad(
+            key,
+            flag,
+            format!("{text:?} has host bits set; did you mean {}?", net.trunc()),
+        ));
+    }
+    Ok(net)
+}
+
+/// Reads the `--config` file.
+pub fn read_config_file(path: &Path) -> Result<ConfigFile> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::usage(format!("--config {}: {e}", path.display())))?;
+    if text.trim().is_empty() {
+        return Ok(ConfigFile::default());
+    }
+    serde_saphyr::from_str(&text)
+        .map_err(|e| Error::usage(format!("--config {}: {e}", path.display())))
+}
+
+impl Settings {
+    /// Resolves flags (and the environment, which clap folds into the ADC flags) over the
+    /// config file over defaults, and validates everything that can be checked offline.
+    pub fn resolve(args: &SettingsArgs, write: Option<&WriteArgs>) -> Result<Settings> {
+        let file = match &args.config {
+            Some(p) => read_config_file(p)?,
+            None => ConfigFile::default(),
+        };
+        let pick = |flag: &Option<String>, key: &Option<String>| flag.clone().or(key.clone());
+
+        let mode = match (args.mode, file.mode.as_deref()) {
+            (Some(ModeArg::Auto), _) => ModeSetting::Auto,
+            (Some(ModeArg::Vxlan), _) => ModeSetting::Vxlan,
+            (Some(ModeArg::Routes), _) => ModeSetting::Routes,
+            (None, None) => ModeSetting::Auto,
+            (None, Some(m)) => match m.to_ascii_lowercase().as_str() {
+                "auto" => ModeSetting::Auto,
+                "vxlan" => ModeSetting::Vxlan,
+                "routes" => ModeSetting::Routes,
+                _ => {
+                    return Err(bad(
+                        "mode",
+                        "mode",
+                        format!("{m:?} is not auto, vxlan or routes"),
+                    ));
+                }
+            },
+        };
+        let not_ready = match (args.not_ready, file.not_ready.as_deref()) {
+            (Some(NotReadyArg::Keep), _) | (None, None) => NotReadyPolicy::Keep,
+            (Some(NotReadyArg::Remove), _) => NotReadyPolicy::Remove,
+            (None, Some(v)) => match v.to_ascii_lowercase().as_str() {
+                "keep" => NotReadyPolicy::Keep,
+                "remove" => NotReadyPolicy::Remove,
+                _ => {
+                    return Err(bad(
+                        "notReady",
+                        "not-ready",
+                        format!("{v:?} is not keep or remove"),
+                    ));
+                }
+            },
+        };
+
+        let vxlan_id = args.vxlan_id.or(file.vxlan.id);
+        if let Some(id) = vxlan_id
+            && !(1..=16_777_215).contains(&id)
+        {
+            return Err(bad(
+                "vxlan.id",
+                "vxlan-id",
+                format!("{id} is outside 1..16777215"),
+            ));
+        }
+        let vxlan_port = args.vxlan_port.or(file.vxlan.port);
+        if vxlan_port == Some(0) || vxlan_port == Some(65535) {
+            return Err(bad("vxlan.port", "vxlan-port", "must be within 1..65534"));
+        }
+
+        let vtep_ip = pick(&args.vtep_ip, &file.vtep_ip)
+            .map(|t| parse_ipv4("vtepIp", "vtep-ip", &t))
+            .transpose()?;
+        let overlay_ip = pick(&args.overlay_ip, &file.overlay_ip)
+            .map(|t| parse_ipv4("overlayIp", "overlay-ip", &t))
+            .transpose()?;
+        let adc_pod_cidr = pick(&args.adc_pod_cidr, &file.adc_pod_cidr)
+            .map(|t| parse_cidr("adcPodCidr", "adc-pod-cidr", &t))
+            .transpose()?;
+        let cluster_cidr = pick(&args.cluster_cidr, &file.cluster_cidr)
+            .map(|t| parse_cidr("clusterCidr", "cluster-cidr", &t))
+            .transpose()?;
+        if let (Some(ip), Some(net)) = (overlay_ip, adc_pod_cidr)
+            && !net.contains(&ip)
+        {
+            return Err(bad(
+                "overlayIp",
+                "overlay-ip",
+                format!("{ip} is outside adcPodCidr {net}"),
+            ));
+        }
+        if overlay_ip.is_some() && adc_pod_cidr.is_none() {
+            return Err(bad(
+                "overlayIp",
+                "overlay-ip",
+                "needs adcPodCidr (--adc-pod-cidr) too",
+            ));
+        }
+        if let (Some(pod), Some(cluster)) = (adc_pod_cidr, cluster_cidr)
+            && !cluster.contains(&pod)
+        {
+            return Err(bad(
+                "adcPodCidr",
+                "adc-pod-cidr",
+                format!("{pod} is outside clusterCidr {cluster}"),
+            ));
+        }
+        let vtep_mac = match pick(&args.vtep_mac, &file.vtep_mac) {
+            None => VtepMacSetting::Auto,
+            Some(m) if m.eq_ignore_ascii_case("auto") => VtepMacSetting::Auto,
+            Some(m) => VtepMacSetting::Mac(normalize_mac(&m).ok_or_else(|| {
+                bad(
+                    "vtepMac",
+                    "vtep-mac",
+                    format!("{m:?} is neither auto nor a MAC address"),
+                )
+            })?),
+        };
+        let node_selector = pick(&args.node_selector, &file.node_selector)
+            .map(|s| LabelSelector::parse(&s).map_err(|e| bad("nodeSelector", "node-selector", e)))
+            .transpose()?;
+        let node_address_type = pick(&args.node_address_type, &file.node_address_type)
+            .unwrap_or_else(|| "InternalIP".into());
+        if !["InternalIP", "ExternalIP"].contains(&node_address_type.as_str()) {
+            return Err(bad(
+                "nodeAddressType",
+                "node-address-type",
+                format!("{node_address_type:?} is not InternalIP or ExternalIP"),
+            ));
+        }
+        let cluster_name = pick(&args.cluster_name, &file.cluster);
+        if let Some(name) = &cluster_name
+            && !valid_cluster_name(name)
+        {
+            return Err(bad(
+                "cluster",
+                "cluster-name",
+                format!(
+                    "{name:?} must be 1-40 lower-case letters, digits or '-' (it becomes part of a Node name)"
+                ),
+            ));
+        }
+
+        let max_delete_percent = write
+            .and_then(|w| w.max_delete_percent)
+            .or(file.max_delete_percent)
+            .unwrap_or(50);
+        if max_delete_percent > 100 {
+            return Err(bad(
+                "maxDeletePercent",
+                "max-delete-percent",
+                format!("{max_delete_percent} is over 100"),
+            ));
+        }
+        let save_config = match write {
+            Some(w) if w.no_save_config => false,
+            Some(w) if w.save_config => true,
+            _ => file.save_config.unwrap_or(true),
+        };
+
+        let adc = resolve_adc(args, &file.adc)?;
+        Ok(Settings {
+            model: ModelSettings {
+                cluster: cluster_name.clone().unwrap_or_default(),
+                mode,
+                vxlan_id,
+                vxlan_port,
+                vtep_ip,
+                vtep_mac,
+                adc_pod_cidr,
+                overlay_ip,
+                cluster_cidr,
+                node_selector,
+                node_address_type,
+                not_ready,
+            },
+            cluster_name,
+            adc,
+            strict: args.strict,
+            max_delete_percent,
+            save_config,
+        })
+    }
+
+    /// Sets the cluster name once known (explicit, else the kubeconfig's cluster, else
+    /// `kubernetes`).
+    pub fn with_cluster(mut self, fallback: &str) -> Result<Settings> {
+        let name = self
+            .cluster_name
+            .clone()
+            .unwrap_or_else(|| sanitize(fallback));
+        if !valid_cluster_name(&name) {
+            return Err(bad(
+                "cluster",
+                "cluster-name",
+                format!(
+                    "the kubeconfig cluster name {fallback:?} cannot be used as is; set --cluster-name"
+                ),
+            ));
+        }
+        self.model.cluster = name;
+        Ok(self)
+    }
+}
+
+fn valid_cluster_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 40
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// Turns a kubeconfig cluster name (e.g. `kind-dev`, `arn:aws:eks:...:cluster/prod`) into a
+/// usable cluster name: lower case, other characters to `-`, at most 40 characters.
+fn sanitize(name: &str) -> String {
+    let mut s: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    s.truncate(40);
+    s.trim_matches('-').to_string()
+}
+
+fn resolve_adc(args: &SettingsArgs, file: &AdcConfig) -> Result<AdcSettings> {
+    let a = &args.adc;
+    let url = a.adc_url.clone().or(file.url.clone());
+    if let Some(u) = &url {
+        let ok = (u.starts_with("https://") || u.starts_with("http://"))
+            && u.splitn(2, "://").nth(1).is_some_and(|h| !h.is_empty());
+        if !ok {
+            return Err(bad(
+                "adc.url",
+                "adc-url",
+                format!("{u:?} is not an http:// or https:// URL"),
+            ));
+        }
+    }
+    if a.adc_password_file.is_some() && a.adc_secret.is_some() {
+        return Err(Error::usage(
+            "--adc-password-file and --adc-secret are both set; use one",
+        ));
+    }
+    let secret = |text: &str, flag: &str, key: &str| -> Result<PasswordSource> {
+        let (namespace, name) = text
+            .split_once('/')
+            .filter(|(n, m)| !n.is_empty() && !m.is_empty())
+            .ok_or_else(|| bad(key, flag, format!("{text:?} is not namespace/name")))?;
+        Ok(PasswordSource::Secret {
+            namespace: namespace.into(),
+            name: name.into(),
+        })
+    };
+    let env_password = std::env::var("NETSCALER_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(|p| PasswordSource::Env(Password::new(p)));
+    let password = if let Some(p) = &a.adc_password_file {
+        Some(PasswordSource::File(p.clone()))
+    } else if let Some(s) = &a.adc_secret {
+        Some(secret(s, "adc-secret", "adc.passwordSecret")?)
+    } else if env_password.is_some() {
+        env_password
+    } else if let Some(p) = &file.password_file {
+        Some(PasswordSource::File(p.clone()))
+    } else if let Some(s) = &file.password_secret {
+        Some(secret(s, "adc-secret", "adc.passwordSecret")?)
+    } else {
+        None
+    };
+    let username = a.adc_username.clone().or(file.username.clone());
+    Ok(AdcSettings {
+        url,
+        username_explicit: username.is_some(),
+        username: username.unwrap_or_else(|| "nsroot".into()),
+        password,
+        ca_file: a.adc_ca_file.clone().or(file.ca_file.clone()),
+        insecure_skip_tls_verify: a.adc_insecure_skip_tls_verify
+            || file.insecure_skip_tls_verify.unwrap_or(false),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn args() -> SettingsArgs {
+        SettingsArgs::default()
+    }
+
+    fn config(text: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        f
+    }
+
+    #[test]
+    fn defaults() {
+        let s = Settings::resolve(&args(), None).unwrap();
+        assert_eq!(s.model.mode, ModeSetting::Auto);
+        assert_eq!(s.model.node_address_type, "InternalIP");
+        assert_eq!(s.model.vtep_mac, VtepMacSetting::Auto);
+        assert_eq!(s.max_delete_percent, 50);
+        assert!(s.save_config);
+        assert_eq!(s.adc.username, "nsroot");
+    }
+
+    #[test]
+    fn flags_beat_the_config_file() {
+        let f = config(
+            "cluster: fromfile\nmode: routes\nvtepIp: 192.0.2.10\nclusterCidr: 10.244.0.0/16\nvxlan:\n  id: 7\n  port: 4789\nmaxDeletePercent: 20\nadc:\n  username: admin\n",
+        );
+        let mut a = args();
+        a.config = Some(f.path().into());
+        let s = Settings::resolve(&a, None).unwrap();
+        assert_eq!(s.cluster_name.as_deref(), Some("fromfile"));
+        assert_eq!(s.model.mode, ModeSetting::Routes);
+        assert_eq!(s.model.vxlan_id, Some(7));
+        assert_eq!(s.model.vxlan_port, Some(4789));
+        assert_eq!(s.max_delete_percent, 20);
+        assert_eq!(s.adc.username, "admin");
+
+        a.cluster_name = Some("fromflag".into());
+        a.mode = Some(ModeArg::Vxlan);
+        a.vtep_ip = Some("192.0.2.11".into());
+        a.vxlan_id = Some(9);
+        a.adc.adc_username = Some("flaguser".into());
+        let s = Settings::resolve(&a, None).unwrap();
+        assert_eq!(s.cluster_name.as_deref(), Some("fromflag"));
+        assert_eq!(s.model.mode, ModeSetting::Vxlan);
+        assert_eq!(s.model.vtep_ip, Some("192.0.2.11".parse().unwrap()));
+        assert_eq!(s.model.vxlan_id, Some(9));
+        assert_eq!(s.model.vxlan_port, Some(4789));
+        assert_eq!(s.adc.username, "flaguser");
+    }
+
+    #[test]
+    fn invalid_settings_name_the_setting() {
+        let cases: Vec<(fn(&mut SettingsArgs), &str)> = vec![
+            (|a| a.vtep_ip = Some("nope".into()), "vtepIp (--vtep-ip)"),
+            (
+                |a| a.cluster_cidr = Some("10.244.0.0/33".into()),
+                "clusterCidr (--cluster-cidr)",
+            ),
+            (
+                |a| a.cluster_cidr = Some("10.244.1.0/16".into()),
+                "host bits",
+            ),
+            (
+                |a| {
+                    a.adc_pod_cidr = Some("10.244.254.0/24".into());
+                    a.overlay_ip = Some("10.9.9.9".into());
+                },
+                "overlayIp (--overlay-ip)",
+            ),
+            (
+                |a| {
+                    a.adc_pod_cidr = Some("10.9.0.0/24".into());
+                    a.cluster_cidr = Some("10.244.0.0/16".into());
+                },
+                "adcPodCidr (--adc-pod-cidr): 10.9.0.0/24 is outside clusterCidr",
+            ),
+            (|a| a.vtep_mac = Some("zz".into()), "vtepMac (--vtep-mac)"),
+            (|a| a.vxlan_id = Some(0), "vxlan.id (--vxlan-id)"),
+            (|a| a.node_selector = Some("a in b".into()), "nodeSelector"),
+            (
+                |a| a.node_address_type = Some("Hostname".into()),
+                "nodeAddressType",
+            ),
+            (
+                |a| a.cluster_name = Some("Prod_1".into()),
+                "cluster (--cluster-name)",
+            ),
+            (
+                |a| a.adc.adc_url = Some("adc.example".into()),
+                "adc.url (--adc-url)",
+            ),
+            (
+                |a| a.adc.adc_secret = Some("justname".into()),
+                "adc.passwordSecret",
+            ),
+        ];
+        for (set, want) in cases {
+            let mut a = args();
+            set(&mut a);
+            let err = Settings::resolve(&a, None).unwrap_err();
+            assert!(matches!(err, Error::Usage(_)));
+            assert!(
+                err.to_string().contains(want),
+                "{err} should contain {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn config_file_errors_name_the_file_and_key() {
+        let f = config("clusterCidr: 10.244.0.0/16\nbogusKey: 1\n");
+        let mut a = args();
+        a.config = Some(f.path().into());
+        let err = Settings::resolve(&a, None).unwrap_err().to_string();
+        assert!(
+            err.contains("--config") && err.contains("bogusKey"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn cluster_name_fallback_is_sanitised() {
+        let s = Settings::resolve(&args(), None).unwrap();
+        let s = s
+            .with_cluster("arn:aws:eks:eu-west-1:123:cluster/Prod")
+            .unwrap();
+        assert_eq!(s.model.cluster, "arn-aws-eks-eu-west-1-123-cluster-prod");
+    }
+}
