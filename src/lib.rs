@@ -22,8 +22,8 @@ use exit::ExitStatus;
 pub async fn run(cli: Cli) -> Result<ExitStatus> {
     match &cli.command {
         Command::Plan(args) => commands::plan::run(&cli, args).await,
-        Command::Diff(_) | Command::Apply(_) | Command::Teardown(_) => {
-            Err(error::Error::usage("not available yet"))
-        }
+        Command::Diff(args) => commands::diff::run(&cli, args).await,
+        Command::Apply(args) => commands::apply::apply(&cli, args).await,
+        Command::Teardown(args) => commands::apply::teardown(&cli, args).await,
     }
 }

@@ -345,7 +345,7 @@ fn resolve_adc(args: &SettingsArgs, file: &AdcConfig) -> Result<AdcSettings> {
     let url = a.adc_url.clone().or(file.url.clone());
     if let Some(u) = &url {
         let ok = (u.starts_with("https://") || u.starts_with("http://"))
-            && u.splitn(2, "://").nth(1).is_some_and(|h| !h.is_empty());
+            && u.split_once("://").is_some_and(|(_, h)| !h.is_empty());
         if !ok {
             return Err(bad(
                 "adc.url",
@@ -455,7 +455,8 @@ mod tests {
 
     #[test]
     fn invalid_settings_name_the_setting() {
-        let cases: Vec<(fn(&mut SettingsArgs), &str)> = vec![
+        type Case = (fn(&mut SettingsArgs), &'static str);
+        let cases: Vec<Case> = vec![
             (|a| a.vtep_ip = Some("nope".into()), "vtepIp (--vtep-ip)"),
             (
                 |a| a.cluster_cidr = Some("10.244.0.0/33".into()),

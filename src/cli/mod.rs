@@ -2,6 +2,7 @@
 //! clap definitions (see `completions/` and `man/`).
 
 pub mod complete;
+pub mod generate;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

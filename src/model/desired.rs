@@ -727,3 +727,7 @@ fn vxlan_params(
         adc_pod_cidr,
     })
 }
+
+#[cfg(test)]
+#[path = "desired_tests.rs"]
+mod tests;

@@ -3,6 +3,8 @@
 
 mod client;
 mod error;
+pub mod execute;
+pub mod read;
 
 pub use client::*;
 pub use error::*;

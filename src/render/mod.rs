@@ -75,7 +75,17 @@ pub fn level_str(l: Level) -> &'static str {
 
 /// Diagnostics as log lines on stderr (for formats whose stdout must stay machine-readable).
 pub fn print_diagnostics_stderr(diags: &[Diagnostic], color: bool) {
+    // Info-level diagnostics (expected skips) are logs, shown with -v.
     for d in diags {
+        if d.level == Level::Info {
+            tracing::info!(
+                node = d.node.as_deref().unwrap_or(""),
+                reason = d.reason,
+                "{}",
+                d.message
+            );
+            continue;
+        }
         let level = match d.level {
             Level::Warning => paint(color, "33", "warning"),
             Level::Info => "info".to_string(),

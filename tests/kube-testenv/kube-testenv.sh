@@ -164,9 +164,10 @@ cmd_build() {
   local work; work=$(mktemp -d "$CACHE_ROOT/build.XXXXXX")
   # The build tree is ~1.5 GB with the Go cache; never leave it behind, even on failure.
   trap 'rm -rf "$work"' EXIT
-  chmod 755 "$work"   # apt-get source downloads as user _apt
   log "fetching Debian source package $DEBIAN_SRC_PACKAGE into $work"
-  (cd "$work" && apt-get source --download-only -qq "$DEBIAN_SRC_PACKAGE" >&2)
+  # As root apt would drop to user _apt, which cannot write into our cache; download as root.
+  local sandbox=(); [[ $(id -u) -eq 0 ]] && sandbox=(-o APT::Sandbox::User=root)
+  (cd "$work" && apt-get source --download-only -qq "${sandbox[@]}" "$DEBIAN_SRC_PACKAGE" >&2)
   # Only the upstream tarball: Debian's patches touch kubectl printing, not the API server.
   local orig; orig=$(ls "$work"/${DEBIAN_SRC_PACKAGE}_*really${KUBE_VERSION}.orig.tar.gz)
   mkdir "$work/src"
@@ -411,6 +412,21 @@ start_once() {
   return 1
 }
 
+# What went wrong in the last attempt, readable: klog's Fatal dumps every goroutine after the
+# message, which would push the message itself out of any tail, so the dump is cut off.
+failure_report() {
+  local dir=$1
+  last_attempt() { awk '/^=== attempt /{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' "$1" 2>/dev/null; }
+  echo "----- etcd.log (last attempt, tail) -----"
+  last_attempt "$dir/etcd.log" | tail -n 15 || true
+  echo "----- apiserver.log: errors (last attempt) -----"
+  last_attempt "$dir/apiserver.log" | grep -E '^[EF][0-9]{4} ' | tail -n 15 | cut -c1-400 || true
+  echo "----- apiserver.log (last attempt, tail before any goroutine dump) -----"
+  # (no early `exit` in awk: that would SIGPIPE the writer and, with pipefail, abort us)
+  last_attempt "$dir/apiserver.log" | awk '/^goroutine [0-9]+ \[/{stop=1} !stop{print}' \
+    | tail -n 30 | cut -c1-400 || true
+}
+
 cmd_up() {
   local dir="" watch_pid=""
   while [[ $# -gt 0 ]]; do
@@ -459,10 +475,7 @@ cmd_up() {
   if [[ $rc -ne 0 ]]; then
     [[ -s $dir/watchdog.pid ]] && stop_pids "$dir" "$(cat "$dir/watchdog.pid")"
     rm -f "$dir"/{etcd,apiserver,watchdog}.pid
-    {
-      echo "----- tail of $dir/etcd.log -----"; tail -n 25 "$dir/etcd.log" 2>/dev/null || true
-      echo "----- tail of $dir/apiserver.log -----"; tail -n 60 "$dir/apiserver.log" 2>/dev/null || true
-    } >&2
+    failure_report "$dir" >&2 || true
     die "start-up failed in $dir (logs: etcd.log, apiserver.log)"
   fi
 

@@ -419,6 +419,40 @@ async fn watcher_sees_added_modified_deleted() {
 }
 
 #[tokio::test]
+async fn watcher_with_streaming_lists() {
+    let fake = FakeApiServer::start();
+    fake.apply(configmap("a", "1")).unwrap();
+    fake.apply(configmap("b", "1")).unwrap();
+    let cms: Api<ConfigMap> = Api::namespaced(client(&fake), "default");
+    let mut stream = watcher(cms, watcher::Config::default().streaming_lists()).boxed();
+    let mut init = BTreeSet::new();
+    loop {
+        match within("streaming init", stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            watcher::Event::InitApply(cm) => {
+                init.insert(cm.metadata.name.unwrap());
+            }
+            watcher::Event::InitDone => break,
+            _ => {}
+        }
+    }
+    assert_eq!(init.len(), 2);
+    fake.apply(configmap("c", "1")).unwrap();
+    match within("event", stream.next()).await.unwrap().unwrap() {
+        watcher::Event::Apply(cm) => assert_eq!(cm.metadata.name.as_deref(), Some("c")),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(
+        fake.requests()
+            .iter()
+            .all(|r| r.query.contains("watch=true"))
+    );
+}
+
+#[tokio::test]
 async fn dropped_watch_is_recovered_by_the_watcher() {
     let fake = FakeApiServer::start();
     let cms: Api<ConfigMap> = Api::namespaced(client(&fake), "default");
@@ -551,14 +585,9 @@ async fn gone_on_watch_makes_the_watcher_relist() {
         }
     }
     fake.apply(node("node-4")).unwrap();
-    loop {
-        match within("event after relist", stream.next()).await.unwrap() {
-            Ok(watcher::Event::Apply(n)) => {
-                assert_eq!(n.metadata.name.as_deref(), Some("node-4"));
-                break;
-            }
-            other => panic!("unexpected {other:?}"),
-        }
+    match within("event after relist", stream.next()).await.unwrap() {
+        Ok(watcher::Event::Apply(n)) => assert_eq!(n.metadata.name.as_deref(), Some("node-4")),
+        other => panic!("unexpected {other:?}"),
     }
     assert_eq!(gone_errors, 1);
     let watches: Vec<_> = fake

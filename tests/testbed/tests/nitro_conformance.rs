@@ -7,7 +7,6 @@ use std::time::Duration;
 
 struct Answer {
     status: u16,
-    reason: String,
     raw: String,
     json: Value,
     headers: Vec<(String, String)>,
@@ -111,11 +110,6 @@ impl Client {
             None => self.agent.run(b.body(()).expect("request"))?,
         };
         let status = resp.status().as_u16();
-        let reason = resp
-            .status()
-            .canonical_reason()
-            .unwrap_or_default()
-            .to_string();
         let headers = resp
             .headers()
             .iter()
@@ -125,7 +119,6 @@ impl Client {
         let json = serde_json::from_str(&raw).unwrap_or(Value::Null);
         Ok(Answer {
             status,
-            reason,
             raw,
             json,
             headers,
@@ -1271,4 +1264,103 @@ fn request_log_records_raw_paths_and_answers() {
         .unwrap();
     assert!(e.requests().is_empty());
     assert_eq!(e.dump()["vxlan"], json!([]));
+}
+
+#[test]
+fn idempotent_add_rename_and_member_disable() {
+    let e = emu();
+    let c = Client::login(&e);
+    c.post("vxlan?idempotent=yes", json!({"vxlan": {"id": 4}}))
+        .expect(201, 0);
+    c.post(
+        "vxlan?idempotent=yes",
+        json!({"vxlan": {"id": 4, "port": 8472}}),
+    )
+    .expect(200, 0);
+    assert_eq!(c.get("vxlan/4").json["vxlan"][0]["port"], 8472);
+    c.post(
+        "servicegroup",
+        json!({"servicegroup": {"servicegroupname": "a", "servicetype": "TCP"}}),
+    )
+    .expect(201, 0);
+    c.post(
+        "servicegroup_servicegroupmember_binding",
+        json!({"servicegroup_servicegroupmember_binding": {"servicegroupname": "a", "ip": "10.1.1.1", "port": "8080"}}),
+    )
+    .expect(201, 0);
+    c.post(
+        "servicegroup?action=disable",
+        json!({"servicegroup": {"servicegroupname": "a", "servername": "10.1.1.1", "port": 8080}}),
+    )
+    .expect(200, 0);
+    c.post(
+        "servicegroup",
+        json!({"servicegroup": {"servicegroupname": "b", "servicetype": "TCP"}}),
+    )
+    .expect(201, 0);
+    c.post(
+        "servicegroup?action=rename",
+        json!({"servicegroup": {"servicegroupname": "a", "newname": "b"}}),
+    )
+    .expect(409, 273);
+    c.post(
+        "servicegroup?action=rename",
+        json!({"servicegroup": {"servicegroupname": "a", "newname": "c"}}),
+    )
+    .expect(200, 0);
+    let m = c.get("servicegroup_servicegroupmember_binding/c");
+    let mem = &m.json["servicegroup_servicegroupmember_binding"][0];
+    assert_eq!(mem["state"], "DISABLED");
+    assert_eq!(mem["port"], 8080);
+    c.get("servicegroup/a").expect(404, 258);
+}
+
+#[test]
+fn stat_vxlan_answers_counters() {
+    let e = emu();
+    let c = Client::login(&e);
+    c.post("vxlan", json!({"vxlan": {"id": 1}})).expect(201, 0);
+    let a = c.req("GET", "/nitro/v1/stat/vxlan/1", None);
+    a.expect(200, 0);
+    assert_eq!(a.json["vxlan"][0]["vxlantotrxpkts"], "0");
+    c.req("GET", "/nitro/v1/stat/vxlan/2", None)
+        .expect(404, 258);
+}
+
+#[test]
+fn binary_serves_and_prints_its_url_first() {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(format!("nitro-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("s.json");
+    std::fs::write(&state, r#"{"vxlan": [{"id": 42}]}"#).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_netscaler-testbed"))
+        .args(["nitro", "--port", "0", "--state"])
+        .arg(&state)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let body: Value = agent
+        .get(format!("{url}/nitro/v1/config/vxlan"))
+        .header("X-NITRO-USER", "nsroot")
+        .header("X-NITRO-PASS", "nsroot")
+        .call()
+        .unwrap()
+        .into_body()
+        .read_json()
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(body["vxlan"][0]["id"], "42");
 }

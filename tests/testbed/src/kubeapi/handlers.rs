@@ -143,9 +143,20 @@ fn resource(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let watching = t.legacy_watch || q.flag("watch");
+    if matches!(*method, Method::POST | Method::PUT) && content_type(headers).contains("protobuf") {
+        // no protobuf here; client-go retries such a request as JSON after a 415
+        return Err(ApiError::new(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {:?})",
+                content_type(headers)
+            ),
+        ));
+    }
     let all_namespaces = t.def().namespaced && t.namespace.is_none();
     match (method.clone(), t.name.is_some()) {
-        (Method::GET, _) if watching => watch::watch(sh.clone(), t, q, full),
+        (Method::GET, _) if watching => watch::watch(sh.clone(), t, q, full, headers),
         (Method::GET, false) => list(sh, &t, q, full, headers),
         (Method::GET, true) => get(sh, &t, q, headers),
         (Method::POST, false) if !all_namespaces => create(sh, &t, q, headers, &body),

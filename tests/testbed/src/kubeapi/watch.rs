@@ -1,9 +1,11 @@
 //! Watch: newline-delimited JSON events streamed over a chunked response.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -14,7 +16,7 @@ use super::resources::Target;
 use super::select::Selector;
 use super::status::ApiError;
 use super::store::{Event, EventType, Store};
-use super::{KubeFault, Shared};
+use super::{KubeFault, Shared, table};
 
 type Chunk = Result<Bytes, std::io::Error>;
 
@@ -24,6 +26,10 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
 struct WatchSpec {
     target: Target,
     selector: Selector,
+    /// `kubectl get -w` asks for Table rows: (Table version, includeObject).
+    table: Option<(&'static str, Option<String>)>,
+    /// Column definitions go with the first Table event only.
+    columns_sent: AtomicBool,
 }
 
 impl WatchSpec {
@@ -52,6 +58,24 @@ impl WatchSpec {
             _ => return None,
         };
         Some((kind, ev.obj.clone()))
+    }
+
+    fn event_line(&self, kind: EventType, obj: &Value) -> Bytes {
+        let Some((version, include)) = &self.table else {
+            return event_line(kind, obj);
+        };
+        let meta = json!({"resourceVersion": obj["metadata"]["resourceVersion"].clone()});
+        let mut t = table::render(
+            self.target.def(),
+            std::slice::from_ref(obj),
+            meta,
+            version,
+            include.as_deref(),
+        );
+        if self.columns_sent.swap(true, Ordering::Relaxed) {
+            t["columnDefinitions"] = json!([]);
+        }
+        event_line(kind, &t)
     }
 
     fn bookmark(&self, rv: u64, initial_end: bool) -> Bytes {
@@ -99,6 +123,7 @@ pub(crate) fn watch(
     mut target: Target,
     q: &Query,
     full: &str,
+    headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let mut field_selector = q.get("fieldSelector").map(str::to_string);
     if let Some(name) = target.name.take() {
@@ -137,7 +162,12 @@ pub(crate) fn watch(
         KubeFault::DropWatch { after_events, .. } => Some(*after_events),
         _ => None,
     });
-    let spec = WatchSpec { target, selector };
+    let spec = WatchSpec {
+        target,
+        selector,
+        table: table::wants_table(headers).map(|v| (v, q.get("includeObject").map(str::to_string))),
+        columns_sent: AtomicBool::new(false),
+    };
 
     let mut initial: Vec<Item> = Vec::new();
     let last_rv = {
@@ -155,7 +185,7 @@ pub(crate) fn watch(
                 Some(events) => {
                     for ev in events {
                         if let Some((kind, obj)) = spec.translate(ev) {
-                            initial.push(Item::Event(event_line(kind, &obj)));
+                            initial.push(Item::Event(spec.event_line(kind, &obj)));
                         }
                     }
                 }
@@ -164,7 +194,7 @@ pub(crate) fn watch(
                 // no resourceVersion (or "0", or sendInitialEvents): synthetic ADDED for the current state
                 for (_, obj) in store.list(spec.target.res, spec.target.namespace.as_deref()) {
                     if spec.selector.matches(obj) {
-                        initial.push(Item::Event(event_line(EventType::Added, obj)));
+                        initial.push(Item::Event(spec.event_line(EventType::Added, obj)));
                     }
                 }
                 if send_initial && bookmarks {
@@ -236,7 +266,7 @@ async fn run(
                 None => vec![Item::Final(error_line(&too_old(last_rv, &store)))],
                 Some(events) => events
                     .filter_map(|ev| spec.translate(ev))
-                    .map(|(kind, obj)| Item::Event(event_line(kind, &obj)))
+                    .map(|(kind, obj)| Item::Event(spec.event_line(kind, &obj)))
                     .collect(),
             };
             last_rv = store.rv();

@@ -1,0 +1,221 @@
+//! `apply` and `teardown`: show the change list, confirm, take the writer lock, push the ADC
+//! changes in bulk and the ADC Node object, save the ADC configuration, report.
+
+use super::pipeline::{Prepared, Target, brake, prepare};
+use crate::cli::{Cli, DiffOutput, WriteArgs};
+use crate::cluster::{adc_node, lock::LeaseLock};
+use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
+use crate::nitro::execute::{self, ExecOutcome};
+use crate::render;
+use crate::settings::Settings;
+use std::io::IsTerminal;
+use std::time::Instant;
+
+/// Which writing command runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    Apply,
+    Teardown,
+}
+
+/// Without `--yes` a human must confirm: without a terminal (or with `CI` set) that is an
+/// error, never a hang.
+fn require_confirmation_channel(verb: Verb, args: &WriteArgs) -> Result<()> {
+    if args.yes {
+        return Ok(());
+    }
+    let word = match verb {
+        Verb::Apply => "apply",
+        Verb::Teardown => "teardown",
+    };
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+    if ci || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Err(Error::Refused(format!(
+            "{word} needs confirmation but there is no terminal to ask on{}; review the changes with diff (or --dry-run) and rerun with --yes",
+            if ci { " (CI is set)" } else { "" }
+        )));
+    }
+    Ok(())
+}
+
+fn confirm(verb: Verb, args: &WriteArgs) -> Result<()> {
+    require_confirmation_channel(verb, args)?;
+    if args.yes {
+        return Ok(());
+    }
+    let yes = dialoguer::Confirm::new()
+        .with_prompt(match verb {
+            Verb::Apply => "Apply these changes to the ADC and the cluster?",
+            Verb::Teardown => "Remove everything listed from the ADC and the cluster?",
+        })
+        .default(false)
+        .interact()
+        .map_err(|e| Error::Refused(format!("confirmation failed: {e}")))?;
+    if yes {
+        Ok(())
+    } else {
+        Err(Error::Refused(
+            "declined at the prompt; nothing was changed".into(),
+        ))
+    }
+}
+
+fn progress_bar(total: usize) -> Option<indicatif::ProgressBar> {
+    if total == 0 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {bar:40} {pos}/{len} NITRO operations {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+
+/// Runs `apply [PLAN]` (`target` Live or PlanFile) or `teardown` (`target` Empty).
+pub async fn run(
+    cli: &Cli,
+    verb: Verb,
+    args: &WriteArgs,
+    target: Target<'_>,
+) -> Result<ExitStatus> {
+    let settings = Settings::resolve(&cli.settings, Some(args))?;
+    if !args.dry_run {
+        // Refuse at once, before anything is contacted, rather than after the read phase.
+        require_confirmation_channel(verb, args)?;
+    }
+    let color = render::use_color(cli.global.color);
+    let p = prepare(cli, settings.clone(), target, true).await?;
+    let result = execute_prepared(verb, args, &p, color).await;
+    p.nitro.logout().await;
+    result
+}
+
+async fn execute_prepared(
+    verb: Verb,
+    args: &WriteArgs,
+    p: &Prepared,
+    color: bool,
+) -> Result<ExitStatus> {
+    if verb == Verb::Apply {
+        render::print_diagnostics_stderr(
+            &p.desired.diagnostics,
+            color && args.output == DiffOutput::Table,
+        );
+    }
+    print!("{}", render::diff::render(&p.changes, args.output, color));
+    if p.changes.is_empty() || args.dry_run {
+        return Ok(ExitStatus::Success);
+    }
+    if verb == Verb::Apply {
+        brake(&p.settings, p, args.allow_mass_delete)?;
+    }
+    confirm(verb, args)?;
+    let lock = LeaseLock::acquire(&p.kube, &args.lock_namespace, &p.desired.cluster).await?;
+    let started = Instant::now();
+    let result = write(p, args).await;
+    lock.release().await;
+    let (outcome, node_error) = result?;
+    let stats = p.nitro.stats();
+    let summary = p.changes.summary();
+    for f in &outcome.failed {
+        eprintln!("failed: {f}");
+    }
+    if let Some(e) = &node_error {
+        eprintln!(
+            "failed: node {}: {e}",
+            p.changes
+                .node
+                .as_ref()
+                .map(|n| n.name.as_str())
+                .unwrap_or("")
+        );
+    }
+    let failed = outcome.failed.len() + usize::from(node_error.is_some());
+    eprintln!(
+        "{} {} changes ({} add, {} update, {} delete), {} failed; {} NITRO requests ({} writes) in {:.1}s.",
+        if failed == 0 {
+            "Applied"
+        } else {
+            "Partially applied"
+        },
+        summary.add + summary.update + summary.delete,
+        summary.add,
+        summary.update,
+        summary.delete,
+        failed,
+        stats.requests,
+        stats.writes,
+        started.elapsed().as_secs_f64()
+    );
+    if failed > 0 {
+        return Err(Error::Partial(format!(
+            "{failed} operations failed (listed above); the rest was applied; fix the cause and rerun to converge"
+        )));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Pushes the ADC changes, then the Node object, then saves the ADC configuration.
+async fn write(p: &Prepared, args: &WriteArgs) -> Result<(ExecOutcome, Option<Error>)> {
+    let total = execute::operation_count(&p.changes);
+    let bar = progress_bar(total);
+    let tick = |n: usize| {
+        if let Some(b) = &bar {
+            b.inc(n as u64);
+        }
+    };
+    let outcome = match execute::execute(&p.nitro, &p.changes, &tick).await {
+        Ok(o) => o,
+        Err((e, done)) => {
+            if let Some(b) = &bar {
+                b.abandon();
+            }
+            let msg = format!(
+                "the ADC failed mid-apply after {} operations: {e}; rerun to converge (completed operations are not repeated)",
+                done.succeeded
+            );
+            if done.succeeded > 0 {
+                return Err(Error::Partial(msg));
+            }
+            return Err(Error::Nitro(e));
+        }
+    };
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    // The Node object goes last on apply (the ADC can then answer the return path) and on
+    // teardown alike; a failure here is reported with the other failures.
+    let node_error = match &p.changes.node {
+        Some(change) => adc_node::write(&p.kube, change, p.actual_node.as_ref())
+            .await
+            .err(),
+        None => None,
+    };
+    let save = p.settings.save_config && !args.no_save_config;
+    if save && outcome.succeeded > 0 {
+        if let Err(e) = p.nitro.save_config().await {
+            eprintln!(
+                "warning: the changes are live but saving the ADC configuration failed: {e}; run `save ns config` on the ADC"
+            );
+        }
+    }
+    Ok((outcome, node_error))
+}
+
+/// `apply [PLAN]`.
+pub async fn apply(cli: &Cli, args: &crate::cli::ApplyArgs) -> Result<ExitStatus> {
+    let target = match &args.plan {
+        Some(p) => Target::PlanFile(p),
+        None => Target::Live,
+    };
+    run(cli, Verb::Apply, &args.write, target).await
+}
+
+/// `teardown`.
+pub async fn teardown(cli: &Cli, args: &crate::cli::TeardownArgs) -> Result<ExitStatus> {
+    run(cli, Verb::Teardown, &args.write, Target::Empty).await
+}

@@ -1,0 +1,26 @@
+//! `diff`: what `apply` would change, on the ADC and in the cluster. Exit 0 when nothing,
+//! 1 when there are differences, >1 on error (as `kubectl diff`).
+
+use super::pipeline::{Target, prepare};
+use crate::cli::{Cli, DiffArgs, DiffOutput};
+use crate::error::Result;
+use crate::exit::ExitStatus;
+use crate::render;
+use crate::settings::Settings;
+
+pub async fn run(cli: &Cli, args: &DiffArgs) -> Result<ExitStatus> {
+    let settings = Settings::resolve(&cli.settings, None)?;
+    let p = prepare(cli, settings, Target::Live, false).await?;
+    p.nitro.logout().await;
+    let color = render::use_color(cli.global.color);
+    render::print_diagnostics_stderr(
+        &p.desired.diagnostics,
+        color && args.output == DiffOutput::Table,
+    );
+    print!("{}", render::diff::render(&p.changes, args.output, color));
+    Ok(if p.changes.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Differences
+    })
+}

@@ -1,0 +1,294 @@
+//! Reading the ADC: exactly the owned scope (SPEC §4), normalised into the object model, plus
+//! what the run needs to know about the ADC itself (HA role, the VTEP MAC, preconditions).
+//! One GET per resource kind; the lists also serve the VTEP MAC discovery and the
+//! precondition checks, so a converged run stays within a handful of requests.
+
+use super::{NitroClient, NitroError};
+use crate::error::{Error, Result};
+use crate::model::{AdcObject, Desired, Mode, OwnedScope, ResourceKind, normalize_mac};
+use ipnet::Ipv4Net;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+type Record = Map<String, Value>;
+
+/// The ADC's role in a high-availability pair.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HaRole {
+    Standalone,
+    Primary,
+    /// Writes must go to the primary (named when the ADC knows it).
+    Secondary {
+        primary: Option<String>,
+    },
+}
+
+/// What a run learned from the ADC.
+#[derive(Clone, Debug)]
+pub struct AdcView {
+    /// Owned objects, normalised and sorted.
+    pub owned: Vec<AdcObject>,
+    /// The ADC's VTEP MAC, when discovery was asked for.
+    pub vtep_mac: Option<String>,
+    pub ha: HaRole,
+    /// Every NSIP/SNIP/... as `(address, netmask, type)`.
+    pub ips: Vec<(Ipv4Addr, Ipv4Addr, String)>,
+}
+
+/// What to read besides the owned scope.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadOptions {
+    /// Discover the VTEP MAC (`vtepMac: auto`).
+    pub discover_vtep_mac: bool,
+    /// Read the HA role (writing commands).
+    pub ha: bool,
+}
+
+fn text<'a>(r: &'a Record, k: &str) -> Option<&'a str> {
+    r.get(k).and_then(Value::as_str)
+}
+
+fn ipv4(r: &Record, k: &str) -> Option<Ipv4Addr> {
+    text(r, k).and_then(|s| s.trim().parse().ok())
+}
+
+fn read_error(what: &str, e: NitroError) -> Error {
+    Error::AdcPrecondition(format!(
+        "reading {what} from the ADC failed, so nothing was compared or changed: {e}"
+    ))
+}
+
+fn normalise(scope: &OwnedScope, kind: ResourceKind, recs: &[Record]) -> Result<Vec<AdcObject>> {
+    scope.normalise(kind, recs).map_err(|e| {
+        Error::AdcPrecondition(format!(
+            "the ADC holds a {kind} in this cluster's scope that cannot be read ({e}); nothing was changed"
+        ))
+    })
+}
+
+/// Reads the owned scope (and the extras in `opts`).
+pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -> Result<AdcView> {
+    let vxlan = scope.mode == Mode::Vxlan;
+    let vni = scope.vni.map(|v| v.to_string());
+    let need_arp = vxlan || opts.discover_vtep_mac;
+    let none = async { Ok::<Vec<Record>, NitroError>(Vec::new()) };
+    let (routes, nsips, arps, hanodes) = tokio::join!(
+        client.get("route", None, &[]),
+        client.get("nsip", None, &[]),
+        async {
+            if need_arp {
+                client.get("arp", None, &[]).await
+            } else {
+                none.await
+            }
+        },
+        async {
+            if opts.ha || opts.discover_vtep_mac {
+                client.get("hanode", None, &[]).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
+    let routes = routes.map_err(|e| read_error("routes", e))?;
+    let nsips = nsips.map_err(|e| read_error("IP addresses (nsip)", e))?;
+    let arps = arps.map_err(|e| read_error("ARP entries", e))?;
+    let hanodes = hanodes.map_err(|e| read_error("HA nodes", e))?;
+
+    let mut owned = normalise(scope, ResourceKind::Route, &routes)?;
+    if vxlan {
+        let vni = vni.as_deref().unwrap_or("1");
+        let (vxlans, bindings, bridges) = tokio::join!(
+            client.get("vxlan", Some(vni), &[]),
+            client.get("vxlan_srcip_binding", Some(vni), &[]),
+            client.get("bridgetable", None, &[]),
+        );
+        let vxlans = vxlans.map_err(|e| read_error("VXLANs", e))?;
+        let bindings = bindings.map_err(|e| read_error("VXLAN source IP bindings", e))?;
+        let bridges = bridges.map_err(|e| read_error("the bridge table", e))?;
+        owned.extend(normalise(scope, ResourceKind::Vxlan, &vxlans)?);
+        owned.extend(normalise(
+            scope,
+            ResourceKind::VxlanSrcipBinding,
+            &bindings,
+        )?);
+        owned.extend(normalise(scope, ResourceKind::Nsip, &nsips)?);
+        owned.extend(normalise(scope, ResourceKind::Arp, &arps)?);
+        owned.extend(normalise(scope, ResourceKind::Bridgetable, &bridges)?);
+    }
+    owned.sort();
+
+    let ha = ha_role(&hanodes);
+    let vtep_mac = if opts.discover_vtep_mac {
+        Some(discover_vtep_mac(client, &routes, &arps, &hanodes).await?)
+    } else {
+        None
+    };
+    let ips = nsips
+        .iter()
+        .filter(|r| text(r, "td").is_none_or(|t| t == "0"))
+        .filter_map(|r| {
+            Some((
+                ipv4(r, "ipaddress")?,
+                ipv4(r, "netmask")?,
+                text(r, "type").unwrap_or("SNIP").to_ascii_uppercase(),
+            ))
+        })
+        .collect();
+    Ok(AdcView {
+        owned,
+        vtep_mac,
+        ha,
+        ips,
+    })
+}
+
+fn ha_role(hanodes: &[Record]) -> HaRole {
+    let is_local = |r: &&Record| match r.get("id") {
+        Some(Value::String(s)) => s.trim() == "0",
+        Some(Value::Number(n)) => n.as_u64() == Some(0),
+        _ => false,
+    };
+    let local = hanodes.iter().find(is_local);
+    let state = local.and_then(|r| text(r, "state")).unwrap_or("");
+    if hanodes.len() < 2 && !state.eq_ignore_ascii_case("secondary") {
+        return HaRole::Standalone;
+    }
+    if state.eq_ignore_ascii_case("secondary") {
+        let primary = hanodes
+            .iter()
+            .find(|r| text(r, "state").is_some_and(|s| s.eq_ignore_ascii_case("primary")))
+            .and_then(|r| text(r, "ipaddress"))
+            .map(str::to_string);
+        HaRole::Secondary { primary }
+    } else {
+        HaRole::Primary
+    }
+}
+
+/// The node controller's recipe: default route's gateway → that gateway's ARP entry → its
+/// interface → the interface's MAC. HA pairs must configure the virtual MAC instead.
+async fn discover_vtep_mac(
+    client: &NitroClient,
+    routes: &[Record],
+    arps: &[Record],
+    hanodes: &[Record],
+) -> Result<String> {
+    let fail = |why: String| {
+        Error::AdcPrecondition(format!(
+            "cannot discover the ADC's VTEP MAC (vtepMac: auto): {why}; set vtepMac (--vtep-mac) to the MAC of the ADC interface on the node network"
+        ))
+    };
+    if hanodes.len() > 1 {
+        return Err(Error::AdcPrecondition(
+            "this ADC is part of an HA pair: vtepMac cannot be discovered, because the flannel return path must survive a failover; set vtepMac (--vtep-mac) to the pair's virtual MAC (VMAC)".into(),
+        ));
+    }
+    let zero = Some(Ipv4Addr::UNSPECIFIED);
+    let gateways: std::collections::BTreeSet<Ipv4Addr> = routes
+        .iter()
+        .filter(|r| ipv4(r, "network") == zero && ipv4(r, "netmask") == zero)
+        .filter_map(|r| ipv4(r, "gateway"))
+        .filter(|g| !g.is_unspecified())
+        .collect();
+    let gateway = match gateways.len() {
+        0 => return Err(fail("the ADC has no default route".into())),
+        1 => *gateways.iter().next().expect("one gateway"),
+        _ => {
+            return Err(fail(format!(
+                "the ADC has several default gateways ({}), so the interface is ambiguous",
+                gateways
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    };
+    let ifnum = arps
+        .iter()
+        .find(|r| ipv4(r, "ipaddress") == Some(gateway))
+        .and_then(|r| text(r, "ifnum"))
+        .filter(|i| !i.is_empty())
+        .ok_or_else(|| {
+            fail(format!(
+                "no ARP entry with an interface for the default gateway {gateway}"
+            ))
+        })?
+        .to_string();
+    let intf = client
+        .get("Interface", Some(&ifnum), &[])
+        .await
+        .map_err(|e| read_error(&format!("interface {ifnum}"), e))?;
+    intf.first()
+        .and_then(|r| text(r, "mac"))
+        .and_then(normalize_mac)
+        .ok_or_else(|| fail(format!("interface {ifnum} has no MAC address")))
+}
+
+/// Checks the ADC can take the desired objects, in plain words (before any change is
+/// proposed): the VTEP SNIP exists (vxlan mode), every route gateway is directly reachable
+/// through an SNIP subnet (routes mode, error 604), VXLAN is not on a NetScaler cluster.
+pub async fn check_preconditions(
+    client: &NitroClient,
+    view: &AdcView,
+    desired: &Desired,
+) -> Result<()> {
+    let snips: Vec<(Ipv4Addr, Ipv4Net)> = view
+        .ips
+        .iter()
+        .filter(|(_, _, t)| t == "SNIP" || t == "NSIP" || t == "MIP")
+        .filter_map(|(ip, mask, _)| Some((*ip, Ipv4Net::with_netmask(*ip, *mask).ok()?.trunc())))
+        .collect();
+    if let Some(v) = &desired.vxlan {
+        if !view
+            .ips
+            .iter()
+            .any(|(ip, _, t)| *ip == v.vtep_ip && t == "SNIP")
+        {
+            return Err(Error::AdcPrecondition(format!(
+                "vtepIp {} is not an SNIP on the ADC: the VXLAN source address must be an existing SNIP on the node network; add it first (add ns ip {} <netmask> -type SNIP) or fix vtepIp (--vtep-ip)",
+                v.vtep_ip, v.vtep_ip
+            )));
+        }
+        let vxlan_exists = view.owned.iter().any(|o| o.kind == ResourceKind::Vxlan);
+        if !vxlan_exists {
+            let conf = client
+                .get_singleton("nsconfig")
+                .await
+                .map_err(|e| read_error("the system type (nsconfig)", e))?;
+            if text(&conf, "systemtype").is_some_and(|t| t.eq_ignore_ascii_case("cluster")) {
+                return Err(Error::AdcPrecondition(
+                    "this ADC is a NetScaler cluster (CLIP): VXLAN overlays are not supported on a cluster; use routes mode (--mode routes) with a routed CNI, or a standalone/HA ADC".into(),
+                ));
+            }
+        }
+    }
+    if desired.mode == Mode::Routes {
+        let mut unreachable: BTreeMap<Ipv4Addr, Vec<&str>> = BTreeMap::new();
+        for o in desired.adc.iter().filter(|o| o.kind == ResourceKind::Route) {
+            let gw: Ipv4Addr = o
+                .get("gateway")
+                .and_then(|v| v.to_string().parse().ok())
+                .expect("route gateway is an address");
+            if !snips.iter().any(|(_, net)| net.contains(&gw)) {
+                unreachable
+                    .entry(gw)
+                    .or_default()
+                    .push(o.node.as_deref().unwrap_or("?"));
+            }
+        }
+        if !unreachable.is_empty() {
+            let list: Vec<String> = unreachable
+                .iter()
+                .map(|(gw, nodes)| format!("{gw} (node {})", nodes.join(", ")))
+                .collect();
+            return Err(Error::AdcPrecondition(format!(
+                "the ADC has no SNIP in the subnet of these node addresses, so NetScaler would refuse their routes with error 604 \"The gateway is not directly reachable\": {}; add an SNIP in the node network (add ns ip <address> <netmask> -type SNIP) first",
+                list.join("; ")
+            )));
+        }
+    }
+    Ok(())
+}
