@@ -35,6 +35,8 @@ impl Error {
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             Error::Usage(_) | Error::Strict(_) => ExitStatus::Usage,
+            // Bad --adc-url or --adc-ca-file: a settings error, found before anything is sent.
+            Error::Nitro(crate::nitro::NitroError::Config(_)) => ExitStatus::Usage,
             Error::Kubernetes(_) => ExitStatus::Kubernetes,
             Error::Nitro(_) | Error::AdcPrecondition(_) => ExitStatus::Adc,
             Error::Partial(_) => ExitStatus::Partial,
