@@ -80,12 +80,28 @@ pub fn completions() -> Vec<(PathBuf, Vec<u8>)> {
             let mut cmd = crate::cli::command();
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut cmd, BIN_NAME, &mut buf);
+            if *shell == Shell::Bash {
+                buf = fix_bash_hyphenated_bin_name(buf);
+            }
             (
                 PathBuf::from(COMPLETIONS_DIR).join(shell.file_name(BIN_NAME)),
                 buf,
             )
         })
         .collect()
+}
+
+/// clap_complete's bash script spells the state of a subcommand of a hyphenated bin name two
+/// ways: the word loop sets `cmd="kubectl__netscaler__subcmd__plan"`, the `case` arms test
+/// `kubectl__subcmd__netscaler__subcmd__plan)`, so nothing after a subcommand ever completes
+/// (clap-rs/clap#6421). Spell the arms as the loop does; a no-op once clap_complete is fixed.
+fn fix_bash_hyphenated_bin_name(script: Vec<u8>) -> Vec<u8> {
+    let wrong = BIN_NAME.replace('-', "__subcmd__");
+    let right = BIN_NAME.replace('-', "__");
+    String::from_utf8(script)
+        .expect("clap_complete writes UTF-8")
+        .replace(&wrong, &right)
+        .into_bytes()
 }
 
 /// The man pages: `kubectl-netscaler.1` and one `kubectl-netscaler-<subcommand>.1` per
@@ -146,6 +162,7 @@ fn man_page(cmd: Command, is_root: bool, see_also: &[&str]) -> Vec<u8> {
 
     let man = Man::new(cmd)
         .section("1")
+        .source(format!("{BIN_NAME} {}", env!("CARGO_PKG_VERSION")))
         .manual("kubectl-netscaler manual");
 
     // Each render_* call starts with the same roff preamble; keep only the first.
@@ -336,6 +353,37 @@ mod tests {
         let plan = page("kubectl-netscaler-plan.1");
         assert!(plan.contains("cluster\\-file"), "{plan}");
         assert!(plan.contains("adc\\-url"), "{plan}");
+    }
+
+    #[test]
+    fn bash_case_arms_match_the_states_the_word_loop_sets() {
+        let (_, script) = completions()
+            .into_iter()
+            .find(|(p, _)| p.extension().is_some_and(|e| e == "bash"))
+            .unwrap();
+        let script = String::from_utf8(script).unwrap();
+        let states: Vec<&str> = script
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("cmd=\""))
+            .filter_map(|l| l.strip_suffix('"'))
+            .filter(|s| !s.is_empty())
+            .collect();
+        let arms: Vec<&str> = script
+            .lines()
+            .filter(|l| l.starts_with("        ") && !l.starts_with("         "))
+            .filter_map(|l| l.trim().strip_suffix(')'))
+            .filter(|l| l.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .collect();
+        assert!(
+            states.contains(&"kubectl__netscaler__subcmd__plan"),
+            "{states:?}"
+        );
+        for state in &states {
+            assert!(
+                arms.contains(state),
+                "no case arm for {state}; arms: {arms:?}"
+            );
+        }
     }
 
     #[test]

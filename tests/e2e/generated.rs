@@ -166,6 +166,64 @@ fn generated_kubectl_plugin_completion() {
     assert_eq!(flags, ["--dry-run", ":4"]);
 }
 
+/// The bash script completes subcommands, their flags and flag values when bash runs it
+/// (skipped where there is no bash). It runs the generated script (the same as the committed
+/// one, see `generated_files_are_fresh`), so it does not race that test's UPDATE_GENERATED run.
+#[test]
+fn generated_bash_completion_completes_in_bash() {
+    let (_, contents) = kubectl_netscaler::cli::generate::files()
+        .into_iter()
+        .find(|(p, _)| p.ends_with("kubectl-netscaler.bash"))
+        .expect("a bash completion script is generated");
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("kubectl-netscaler.bash");
+    std::fs::write(&script, contents).unwrap();
+    let bash = |words: &[&str]| -> Option<Vec<String>> {
+        // As bash calls a completion function: COMP_WORDS/COMP_CWORD, then
+        // `_fn <command> <word being completed> <previous word>`.
+        let cword = words.len() - 1;
+        let program = format!(
+            "source \"$1\"; shift; COMP_WORDS=(\"$@\"); COMP_CWORD={cword}; \
+             _kubectl__netscaler \"$1\" \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\""
+        );
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(program)
+            .arg("bash")
+            .arg(&script)
+            .args(words)
+            .output()
+            .ok()?;
+        assert!(
+            out.status.success(),
+            "bash completion of {words:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
+        )
+    };
+    let Some(subcommands) = bash(&["kubectl-netscaler", "te"]) else {
+        eprintln!("no bash: skipped");
+        return;
+    };
+    assert_eq!(subcommands, ["teardown"]);
+    assert_eq!(
+        bash(&["kubectl-netscaler", "plan", "-o", "ya"]).unwrap(),
+        ["yaml"]
+    );
+    assert_eq!(
+        bash(&["kubectl-netscaler", "apply", "--dr"]).unwrap(),
+        ["--dry-run"]
+    );
+}
+
 /// The krew manifest passes the rules krew's validation (and `krew install --manifest`) applies.
 #[test]
 fn generated_krew_manifest_is_valid() {
@@ -208,15 +266,17 @@ fn generated_krew_manifest_is_valid() {
 
     let platforms = spec["platforms"].as_array().expect("spec.platforms");
     assert!(!platforms.is_empty(), "no platforms");
-    let mut selectors = BTreeSet::new();
+    // Compared as values: key order does not make two selectors different.
+    let mut selectors: Vec<&serde_json::Value> = Vec::new();
     let mut targets = BTreeSet::new();
     for (i, p) in platforms.iter().enumerate() {
         let selector = &p["selector"];
         assert!(selector.is_object(), "platform {i}: no selector");
         assert!(
-            selectors.insert(selector.to_string()),
+            !selectors.contains(&selector),
             "platform {i}: selector {selector} repeats another platform's"
         );
+        selectors.push(selector);
         let labels = &selector["matchLabels"];
         let (os, arch) = (
             labels["os"].as_str().unwrap_or_default(),
