@@ -122,12 +122,12 @@ impl ChangeSet {
     /// The NITRO work in execution order, one step per (kind, operation):
     /// deletes in reverse create order, then in-place updates and adds in create order
     /// (NITRO.md §5). An update NITRO cannot do in place is a delete in the first phase and an
-    /// add in the second. When an overlay SNIP is both added and removed (the overlay address
-    /// changed), the new one is added first so routes keep a connected gateway (605).
+    /// add in the second. Kinds marked `add_before_delete` (the overlay SNIP) get their new
+    /// objects before the old ones go, so routes keep a connected gateway (605).
     pub fn steps(&self) -> Vec<Step<'_>> {
-        let mut deletes: BTreeMap<ResourceKind, Vec<&AdcObject>> = BTreeMap::new();
-        let mut updates: BTreeMap<ResourceKind, Vec<&AdcObject>> = BTreeMap::new();
-        let mut adds: BTreeMap<ResourceKind, Vec<&AdcObject>> = BTreeMap::new();
+        type ByKind<'a> = BTreeMap<ResourceKind, Vec<&'a AdcObject>>;
+        let (mut deletes, mut updates, mut adds, mut readds) =
+            (ByKind::new(), ByKind::new(), ByKind::new(), ByKind::new());
         for c in &self.changes {
             let kind = c.key.kind;
             match c.op {
@@ -135,51 +135,30 @@ impl ChangeSet {
                 Op::Delete => deletes.entry(kind).or_default().extend(&c.before),
                 Op::Update if c.is_replace() => {
                     deletes.entry(kind).or_default().extend(&c.before);
-                    adds.entry(kind).or_default().extend(&c.after);
+                    readds.entry(kind).or_default().extend(&c.after);
                 }
                 Op::Update => updates.entry(kind).or_default().extend(&c.after),
             }
         }
-        let mut steps: Vec<Step<'_>> = Vec::new();
-        fn push<'a>(
-            steps: &mut Vec<Step<'a>>,
-            kind: ResourceKind,
-            op: Op,
-            objects: Option<Vec<&'a AdcObject>>,
-        ) {
-            if let Some(objects) = objects.filter(|o| !o.is_empty()) {
+        let mut steps = Vec::new();
+        let mut push = |kind, op, objects: Vec<_>| {
+            if !objects.is_empty() {
                 steps.push(Step { kind, op, objects });
             }
-        }
-        let pure_adds = |kind: ResourceKind| -> bool {
-            self.changes
-                .iter()
-                .any(|c| c.key.kind == kind && c.op == Op::Delete)
-                && self
-                    .changes
-                    .iter()
-                    .any(|c| c.key.kind == kind && c.op == Op::Add)
         };
-        let early = ResourceKind::Nsip;
-        let early_add = pure_adds(early);
-        if early_add {
-            let pure: Vec<&AdcObject> = self
-                .changes
-                .iter()
-                .filter(|c| c.key.kind == early && c.op == Op::Add)
-                .filter_map(|c| c.after.as_ref())
-                .collect();
-            if let Some(list) = adds.get_mut(&early) {
-                list.retain(|o| !pure.contains(o));
+        for kind in ResourceKind::ALL {
+            if kind.spec().add_before_delete && deletes.contains_key(&kind) {
+                push(kind, Op::Add, adds.remove(&kind).unwrap_or_default());
             }
-            push(&mut steps, early, Op::Add, Some(pure));
         }
         for kind in ResourceKind::ALL.into_iter().rev() {
-            push(&mut steps, kind, Op::Delete, deletes.remove(&kind));
+            push(kind, Op::Delete, deletes.remove(&kind).unwrap_or_default());
         }
         for kind in ResourceKind::ALL {
-            push(&mut steps, kind, Op::Update, updates.remove(&kind));
-            push(&mut steps, kind, Op::Add, adds.remove(&kind));
+            push(kind, Op::Update, updates.remove(&kind).unwrap_or_default());
+            let mut add = adds.remove(&kind).unwrap_or_default();
+            add.extend(readds.remove(&kind).unwrap_or_default());
+            push(kind, Op::Add, add);
         }
         steps
     }

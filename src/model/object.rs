@@ -71,6 +71,9 @@ pub struct KindSpec {
     /// Attributes NITRO lets us change with PUT; a change to any other attribute is a
     /// delete + add.
     pub updatable: &'static [&'static str],
+    /// When one is removed and another added in the same run, add the new one first: others
+    /// depend on some instance existing (routes need a connected SNIP subnet: error 605).
+    pub add_before_delete: bool,
     pub cli: CliSpec,
 }
 
@@ -91,6 +94,7 @@ static SPECS: [KindSpec; 6] = [
         ],
         key_len: 1,
         updatable: &["port"],
+        add_before_delete: false,
         cli: CliSpec {
             add: "add vxlan",
             rm: "rm vxlan",
@@ -109,6 +113,7 @@ static SPECS: [KindSpec; 6] = [
         ],
         key_len: 2,
         updatable: &[],
+        add_before_delete: false,
         cli: CliSpec {
             add: "bind vxlan",
             rm: "unbind vxlan",
@@ -128,6 +133,7 @@ static SPECS: [KindSpec; 6] = [
         ],
         key_len: 1,
         updatable: &["netmask"],
+        add_before_delete: true,
         cli: CliSpec {
             add: "add ns ip",
             rm: "rm ns ip",
@@ -147,6 +153,7 @@ static SPECS: [KindSpec; 6] = [
         ],
         key_len: 3,
         updatable: &[],
+        add_before_delete: false,
         cli: CliSpec {
             add: "add route",
             rm: "rm route",
@@ -167,6 +174,7 @@ static SPECS: [KindSpec; 6] = [
         ],
         key_len: 1,
         updatable: &[],
+        add_before_delete: false,
         cli: CliSpec {
             add: "add arp",
             rm: "rm arp",
@@ -186,6 +194,7 @@ static SPECS: [KindSpec; 6] = [
         ],
         key_len: 3,
         updatable: &[],
+        add_before_delete: false,
         cli: CliSpec {
             add: "add bridgetable",
             rm: "rm bridgetable",
