@@ -6,6 +6,7 @@
 #   kube-testenv.sh up DIR [--watch-pid PID] start etcd + kube-apiserver with all state in DIR
 #   kube-testenv.sh down DIR                 stop what `up DIR` started
 #   kube-testenv.sh path                     print the cached kube-apiserver path (builds if needed)
+#   kube-testenv.sh key                      print the build recipe key (part of the cache path)
 #
 # Why build from source: nothing may be downloaded except from Debian/crates.io/PyPI/npm, and
 # Debian bookworm ships the Kubernetes 1.20.2 *source* (with its whole vendor/ tree) but no
@@ -17,7 +18,8 @@
 set -euo pipefail
 
 readonly KUBE_VERSION=1.20.2
-# Debian's package version string carries "1.20.5+really1.20.2": 1.20.5 was reverted to 1.20.2.
+# bookworm's version is "1.20.5+really1.20.2-...": Debian reverted 1.20.5 to 1.20.2, hence the
+# "really" matches below.
 readonly DEBIAN_SRC_PACKAGE=kubernetes
 readonly CACHE_ROOT=${KUBE_TESTENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-netscaler-testenv}
 readonly START_TIMEOUT=${KUBE_TESTENV_START_TIMEOUT:-90}
@@ -40,24 +42,23 @@ as_root() {
 apt_install_missing() {
   local missing=() pkg
   for pkg in "$@"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) == "install ok installed" ]] || missing+=("$pkg")
   done
   [[ ${#missing[@]} -eq 0 ]] && return 0
   mkdir -p "$CACHE_ROOT"
   (
     flock -w 900 9 || die "timed out waiting for $CACHE_ROOT/apt.lock"
     log "installing with apt: ${missing[*]}"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
+    as_root apt-get update -qq >&2
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       -o DPkg::Lock::Timeout=600 "${missing[@]}" >&2
   ) 9>"$CACHE_ROOT/apt.lock"
 }
 
 # `apt-get source` needs a deb-src line; bookworm's sources only list binary packages by default.
 ensure_deb_src() {
-  if apt-cache showsrc "$DEBIAN_SRC_PACKAGE" 2>/dev/null | grep -q "^Version: .*really${KUBE_VERSION}"; then
-    return 0
-  fi
+  has_src() { [[ $(apt-cache showsrc "$DEBIAN_SRC_PACKAGE" 2>/dev/null) == *"really${KUBE_VERSION}"* ]]; }
+  has_src && return 0
   mkdir -p "$CACHE_ROOT"
   (
     flock -w 900 9 || die "timed out waiting for $CACHE_ROOT/apt.lock"
@@ -73,10 +74,9 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
     fi
-    as_root apt-get update -qq
+    as_root apt-get update -qq >&2
   ) 9>"$CACHE_ROOT/apt.lock"
-  apt-cache showsrc "$DEBIAN_SRC_PACKAGE" 2>/dev/null | grep -q "^Version: .*really${KUBE_VERSION}" \
-    || die "apt has no source package $DEBIAN_SRC_PACKAGE for $KUBE_VERSION (is this Debian bookworm?)"
+  has_src || die "apt has no source package $DEBIAN_SRC_PACKAGE for $KUBE_VERSION (is this Debian bookworm?)"
 }
 
 readonly BUILD_PACKAGES=(golang-go rsync jq make
@@ -153,7 +153,7 @@ cmd_build() {
   [[ -x $bin ]] && { echo "$bin"; return 0; }   # fast path: no lock, no apt
   mkdir -p "$CACHE_ROOT"
   exec 8>"$CACHE_ROOT/build.lock"
-  log "waiting for build lock $CACHE_ROOT/build.lock"
+  log "no cached kube-apiserver: building (or waiting for a concurrent build; lock $CACHE_ROOT/build.lock)"
   flock -w 3600 8 || die "timed out waiting for another build"
   # Somebody else may have finished the build while we waited.
   if [[ -x $bin ]]; then exec 8>&-; echo "$bin"; return 0; fi
@@ -171,15 +171,14 @@ cmd_build() {
   # Only the upstream tarball: Debian's patches touch kubectl printing, not the API server.
   local orig; orig=$(ls "$work"/${DEBIAN_SRC_PACKAGE}_*really${KUBE_VERSION}.orig.tar.gz)
   mkdir "$work/src"
-  tar -xzf "$orig" -C "$work/src" --strip-components=1 --no-same-owner
-  [[ -f $work/src/cmd/kube-apiserver/apiserver.go ]] \
-    || tar -xzf "$orig" -C "$work/src" --no-same-owner   # tarball without a top directory
+  tar -xzf "$orig" -C "$work/src" --strip-components=1 --no-same-owner   # kubernetes-1.20.2/...
   [[ -f $work/src/cmd/kube-apiserver/apiserver.go ]] || die "unexpected layout of $orig"
   patch_vendor "$work/src"
   log "compiling kube-apiserver $KUBE_VERSION (several minutes; log: $work/build.log)"
   if ! compile_apiserver "$work/src" >"$work/build.log" 2>&1; then
     tail -n 60 "$work/build.log" >&2
-    die "kube-apiserver build failed"
+    cp "$work/build.log" "$CACHE_ROOT/build-failed.log"   # the build tree itself is removed
+    die "kube-apiserver build failed (full log: $CACHE_ROOT/build-failed.log)"
   fi
   local dest; dest=$(apiserver_cache_dir)
   mkdir -p "$dest"
@@ -202,12 +201,15 @@ cmd_build() {
 # up / down
 # ---------------------------------------------------------------------------------------------
 
-# A port nobody listens on right now. Parallel `up`s can still race for the same port; the
-# start-up loop below detects "address already in use" and retries with new ports.
+# A port nobody uses right now, below the kernel's ephemeral range (so outgoing connections do
+# not grab it meanwhile). Parallel `up`s can still race for the same port; the start-up loop
+# below detects "address already in use" and retries with new ports.
 free_port() {
-  local p
+  local p lo=20000 hi
+  read -r hi _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || hi=32768   # first ephemeral port
+  ((hi > lo + 1000)) || { lo=10000; hi=65535; }
   for _ in $(seq 1 200); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    p=$(( lo + (RANDOM * 32768 + RANDOM) % (hi - lo) ))
     if [[ -z $(ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null) ]]; then
       echo "$p"; return 0
     fi
@@ -225,15 +227,19 @@ proc_starttime() {
   echo "${fields[19]}"              # field 22 overall = 20th after "pid (comm)"
 }
 
-# True if PID is alive and its command line mentions DIR, i.e. it is one of ours for DIR.
+# True if PID is alive and its command line mentions DIR, i.e. it is one of ours for DIR (this
+# also protects against a pid file whose pid has been reused by an unrelated process).
 is_ours() {
   local pid=$1 dir=$2
   [[ $pid =~ ^[0-9]+$ ]] && [[ -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$dir"
+  local cmd
+  cmd=" $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) " || return 1
+  # DIR as a whole argument or path prefix: /tmp/x must not match a process of /tmp/x2.
+  [[ $cmd == *" $dir/"* || $cmd == *" $dir "* ]]
 }
 
 gen_pki() {
-  local d=$1 pki=$1/pki
+  local pki=$1/pki
   mkdir -p "$pki"; chmod 700 "$pki"
   # ECDSA P-256: fast to generate, accepted by Go, kubectl and rustls alike. Extensions are
   # explicit because rustls/webpki rejects certificates that lack them (e.g. CA basicConstraints,
@@ -336,7 +342,9 @@ stop_pids() {
     [[ ${#still[@]} -eq 0 ]] && return 0
     sleep 0.1
   done
-  for pid in "${live[@]}"; do is_ours "$pid" "$dir" && kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${live[@]}"; do
+    if is_ours "$pid" "$dir"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done
   return 0
 }
 
@@ -394,7 +402,7 @@ start_once() {
     if ! kill -0 "$etcd_pid" 2>/dev/null || ! kill -0 "$apiserver_pid" 2>/dev/null; then
       stop_pids "$dir" "$apiserver_pid"; stop_pids "$dir" "$etcd_pid"
       if { tail -c "+$etcd_log_off" "$dir/etcd.log"; tail -c "+$api_log_off" "$dir/apiserver.log"; } 2>/dev/null \
-          | grep -q 'address already in use'; then
+          | grep 'address already in use' >/dev/null; then   # not -q: no SIGPIPE to tail
         return 2
       fi
       return 1
@@ -532,7 +540,7 @@ main() {
     down) cmd_down "$@" ;;
     _watchdog) cmd_watchdog "$@" ;;
     key) recipe_key ;;
-    *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 }
 

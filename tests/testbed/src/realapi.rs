@@ -87,15 +87,18 @@ impl RealApiServer {
             }
             return Err(e.context("starting the real API server"));
         }
-        let env_text = std::fs::read_to_string(dir.join("env"))
-            .with_context(|| format!("reading {}/env", dir.display()))?;
-        let server = RealApiServer {
-            env: parse_env(&env_text)?,
+        // From here on `Drop` runs `down` if anything below fails.
+        let mut server = RealApiServer {
+            env: BTreeMap::new(),
             dir,
             keep,
         };
+        let env_path = server.dir.join("env");
+        let env_text = std::fs::read_to_string(&env_path)
+            .with_context(|| format!("reading {}", env_path.display()))?;
+        server.env = parse_env(&env_text)?;
         if !server.env.contains_key("APISERVER_URL") {
-            bail!("{}/env has no APISERVER_URL", server.dir.display());
+            bail!("{} has no APISERVER_URL", env_path.display());
         }
         Ok(server)
     }
@@ -200,11 +203,14 @@ impl RealApiServer {
     /// Replaces the whole `status` of Node `node` (conditions, addresses, ...) with `status`.
     ///
     /// How: GET the node, put `status` into it and `PUT /api/v1/nodes/NODE/status` with
-    /// `kubectl replace --raw /api/v1/nodes/NODE/status -f -`. A plain `kubectl apply`/`replace`
-    /// of the Node cannot do it (writes to the main resource keep the old status), and
-    /// `kubectl patch node NODE --subresource=status` works too but a merge patch cannot remove
-    /// conditions or addresses. Nothing else writes Node status on this server (no kubelet, no
-    /// node-lifecycle controller), so what is written here stays.
+    /// `kubectl replace --raw /api/v1/nodes/NODE/status -f -` (checked with kubectl 1.32 against
+    /// this 1.20 server). A plain `kubectl apply`/`replace` of the Node cannot do it: writes to
+    /// the main resource keep the old status (only a *create* keeps the status it is given).
+    /// `kubectl patch node NODE --subresource=status -p ...` also works against 1.20, for a
+    /// partial change; the default strategic merge merges `conditions` by `type` and
+    /// `addresses` by `type`, so use `--type=merge` to replace those lists.
+    /// Nothing else writes Node status on this server (no kubelet, no node-lifecycle
+    /// controller), so what is written here stays.
     pub fn set_node_status(&self, node: &str, status: serde_json::Value) -> Result<()> {
         let path = format!("/api/v1/nodes/{node}/status");
         let mut last_err = None;

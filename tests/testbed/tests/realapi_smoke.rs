@@ -30,7 +30,7 @@ spec:
   - 10.244.1.0/24
 "#;
 
-/// Pids of live processes whose command line mentions `dir` (etcd, kube-apiserver, watchdog).
+/// Live processes whose command line mentions `dir` (etcd, kube-apiserver, watchdog).
 fn processes_mentioning(dir: &Path) -> Vec<(u32, String)> {
     let needle = dir.to_string_lossy().into_owned();
     let mut found = Vec::new();
@@ -49,8 +49,9 @@ fn processes_mentioning(dir: &Path) -> Vec<(u32, String)> {
         let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
             continue;
         };
-        let cmdline = String::from_utf8_lossy(&raw).replace('\0', " ");
-        if cmdline.contains(&needle) {
+        let cmdline = format!(" {} ", String::from_utf8_lossy(&raw).replace('\0', " "));
+        // The whole directory as an argument or a path prefix (not a longer sibling's name).
+        if cmdline.contains(&format!(" {needle}/")) || cmdline.contains(&format!(" {needle} ")) {
             found.push((pid, cmdline));
         }
     }
