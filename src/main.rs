@@ -37,16 +37,21 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let status = runtime.block_on(async {
+        let report = |r: kubectl_netscaler::error::Result<ExitStatus>| match r {
+            Ok(status) => status,
+            Err(e) => {
+                eprintln!("error: {e}");
+                e.exit_status()
+            }
+        };
+        let run = kubectl_netscaler::run(cli);
+        tokio::pin!(run);
         tokio::select! {
-            r = kubectl_netscaler::run(cli) => match r {
-                Ok(status) => status,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    e.exit_status()
-                }
-            },
+            r = &mut run => report(r),
             _ = tokio::signal::ctrl_c() => {
                 eprintln!("interrupted");
+                // Give a writing command a moment to release its lock and log out.
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(3), &mut run).await;
                 ExitStatus::Interrupted
             }
         }

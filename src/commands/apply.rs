@@ -1,7 +1,7 @@
 //! `apply` and `teardown`: show the change list, confirm, take the writer lock, push the ADC
 //! changes in bulk and the ADC Node object, save the ADC configuration, report.
 
-use super::pipeline::{Prepared, Target, brake, prepare};
+use super::pipeline::{Prepared, Target, brake, connect_cluster, prepare};
 use crate::cli::{Cli, DiffOutput, WriteArgs};
 use crate::cluster::{adc_node, lock::LeaseLock};
 use crate::error::{Error, Result};
@@ -88,9 +88,29 @@ pub async fn run(
         require_confirmation_channel(verb, args)?;
     }
     let color = render::use_color(cli.global.color);
-    let p = prepare(cli, settings.clone(), target, true).await?;
-    let result = execute_prepared(verb, args, &p, color).await;
-    p.nitro.logout().await;
+    let (kube, settings) = connect_cluster(cli, settings).await?;
+    // The lock is taken before anything is read, so the change set cannot go stale under
+    // another writer between the read and the writes.
+    let lock = match args.dry_run {
+        true => None,
+        false => {
+            Some(LeaseLock::acquire(&kube, &args.lock_namespace, &settings.model.cluster).await?)
+        }
+    };
+    let work = async {
+        let p = prepare(&kube, settings, target, true).await?;
+        let result = execute_prepared(verb, args, &p, color).await;
+        p.nitro.logout().await;
+        result
+    };
+    // On Ctrl-C the lock is still released (a rerun converges from wherever this stopped).
+    let result = tokio::select! {
+        r = work => r,
+        _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
+    };
+    if let Some(lock) = lock {
+        lock.release().await;
+    }
     result
 }
 
@@ -114,11 +134,8 @@ async fn execute_prepared(
         brake(&p.settings, p, args.allow_mass_delete)?;
     }
     confirm(verb, args)?;
-    let lock = LeaseLock::acquire(&p.kube, &args.lock_namespace, &p.desired.cluster).await?;
     let started = Instant::now();
-    let result = write(p, args).await;
-    lock.release().await;
-    let (outcome, node_error) = result?;
+    let (outcome, node_error) = write(p, args).await?;
     let stats = p.nitro.stats();
     let summary = p.changes.summary();
     for f in &outcome.failed {

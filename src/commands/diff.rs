@@ -1,7 +1,7 @@
 //! `diff`: what `apply` would change, on the ADC and in the cluster. Exit 0 when nothing,
 //! 1 when there are differences, >1 on error (as `kubectl diff`).
 
-use super::pipeline::{Target, prepare};
+use super::pipeline::{Target, connect_cluster, prepare};
 use crate::cli::{Cli, DiffArgs, DiffOutput};
 use crate::error::Result;
 use crate::exit::ExitStatus;
@@ -10,7 +10,8 @@ use crate::settings::Settings;
 
 pub async fn run(cli: &Cli, args: &DiffArgs) -> Result<ExitStatus> {
     let settings = Settings::resolve(&cli.settings, None)?;
-    let p = prepare(cli, settings, Target::Live, false).await?;
+    let (kube, settings) = connect_cluster(cli, settings).await?;
+    let p = prepare(&kube, settings, Target::Live, false).await?;
     p.nitro.logout().await;
     let color = render::use_color(cli.global.color);
     render::print_diagnostics_stderr(

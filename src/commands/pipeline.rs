@@ -112,21 +112,27 @@ pub async fn connect_adc(settings: &Settings, kube: &kube::Client) -> Result<Nit
     Ok(NitroClient::connect(config).await?)
 }
 
-/// Runs the read phase and computes the change set.
-pub async fn prepare(
-    cli: &Cli,
-    mut settings: Settings,
-    target: Target<'_>,
-    writing: bool,
-) -> Result<Prepared> {
+/// Connects to the cluster and resolves the cluster name; checks first that the ADC is
+/// configured at all, so nothing is contacted for a command that cannot run.
+pub async fn connect_cluster(cli: &Cli, settings: Settings) -> Result<(kube::Client, Settings)> {
     if settings.adc.url.is_none() {
         return Err(Error::usage(
             "adc.url (--adc-url, NETSCALER_URL) is required for this command",
         ));
     }
     let ctx = client::connect(&cli.kube).await?;
-    let facts = live::read_facts(&ctx.client).await?;
-    settings = settings.with_cluster(&ctx.cluster_name)?;
+    let settings = settings.with_cluster(&ctx.cluster_name)?;
+    Ok((ctx.client, settings))
+}
+
+/// Runs the read phase and computes the change set (`settings` as from [`connect_cluster`]).
+pub async fn prepare(
+    kube: &kube::Client,
+    settings: Settings,
+    target: Target<'_>,
+    writing: bool,
+) -> Result<Prepared> {
+    let facts = live::read_facts(kube).await?;
     let (mut desired, digests) = super::plan::compute(&settings, &facts)?;
     super::plan::check_strict(&settings, &desired)?;
     let mut scope = OwnedScope::of(&desired);
@@ -144,12 +150,12 @@ pub async fn prepare(
             desired.adc_node = plan.adc_node;
         }
     }
-    let nitro = connect_adc(&settings, &ctx.client).await?;
-    let result = read_and_diff(&ctx.client, &nitro, &settings, &scope, desired, writing).await;
+    let nitro = connect_adc(&settings, kube).await?;
+    let result = read_and_diff(kube, &nitro, &settings, &scope, desired, writing).await;
     match result {
         Ok((view, desired, changes, actual_node)) => Ok(Prepared {
             settings,
-            kube: ctx.client,
+            kube: kube.clone(),
             nitro,
             view,
             desired,
