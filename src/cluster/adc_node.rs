@@ -22,6 +22,23 @@ pub async fn get(client: &kube::Client, name: &str) -> Result<Option<Value>> {
         .transpose()
 }
 
+/// Whether an update must recreate the object (`spec.podCIDR` is immutable once set).
+fn recreate(change: &NodeChange, actual: Option<&Value>) -> bool {
+    let want = change.desired.as_ref().map(|d| d.pod_cidr.to_string());
+    let have = actual.and_then(|a| a["spec"]["podCIDR"].as_str());
+    change.op == Op::Update && have.is_some_and(|c| Some(c) != want.as_deref())
+}
+
+/// The API verbs on `nodes` that [`write`] will use for this change.
+pub fn verbs(change: &NodeChange, actual: Option<&Value>) -> &'static [&'static str] {
+    match change.op {
+        Op::Add => &["create"],
+        Op::Delete => &["delete"],
+        Op::Update if recreate(change, actual) => &["delete", "create"],
+        Op::Update => &["patch"],
+    }
+}
+
 /// Applies a Node change. `actual` is the Node as read (for updates: its taints are kept).
 pub async fn write(
     client: &kube::Client,
@@ -59,8 +76,7 @@ pub async fn write(
                 .as_ref()
                 .expect("an update carries the desired node");
             let want = desired.to_json();
-            let have_cidr = actual.and_then(|a| a["spec"]["podCIDR"].as_str());
-            if have_cidr.is_some_and(|c| Some(c) != want["spec"]["podCIDR"].as_str()) {
+            if recreate(change, actual) {
                 // spec.podCIDR is immutable once set: recreate the object.
                 api.delete(name, &DeleteParams::default())
                     .await

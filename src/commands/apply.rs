@@ -3,7 +3,7 @@
 
 use super::pipeline::{Prepared, Target, brake, connect_cluster, prepare};
 use crate::cli::{Cli, DiffOutput, WriteArgs};
-use crate::cluster::{adc_node, lock::LeaseLock};
+use crate::cluster::{access, adc_node, lock::LeaseLock};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::nitro::execute::{self, ExecOutcome};
@@ -132,6 +132,12 @@ async fn execute_prepared(
     }
     if verb == Verb::Apply {
         brake(&p.settings, p, args.allow_mass_delete)?;
+    }
+    if let Some(change) = &p.changes.node {
+        // Found now rather than after the ADC was changed.
+        for verb in adc_node::verbs(change, p.actual_node.as_ref()) {
+            access::check(&p.kube, verb, "nodes", &change.name).await?;
+        }
     }
     confirm(verb, args)?;
     let started = Instant::now();

@@ -6,3 +6,4 @@ mod support;
 
 mod generated;
 mod plan;
+mod rbac;
