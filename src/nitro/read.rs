@@ -120,7 +120,10 @@ pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -
     owned.sort();
 
     let ha = ha_role(&hanodes);
-    let vtep_mac = if opts.discover_vtep_mac {
+    // A writing run on the HA secondary is refused (naming the primary) whatever the MAC
+    // setting: discovery, which refuses every HA pair, must not hide that answer.
+    let refused_secondary = opts.ha && matches!(ha, HaRole::Secondary { .. });
+    let vtep_mac = if opts.discover_vtep_mac && !refused_secondary {
         Some(discover_vtep_mac(client, &routes, &arps, &hanodes).await?)
     } else {
         None

@@ -4,6 +4,9 @@
 
 mod support;
 
+mod apply;
+mod diff;
 mod generated;
+mod harness;
 mod plan;
 mod rbac;
