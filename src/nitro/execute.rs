@@ -150,3 +150,119 @@ pub async fn execute(
 pub fn operation_count(cs: &ChangeSet) -> usize {
     cs.steps().iter().map(|s| s.objects.len()).sum()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Change, ChangeSet, Op};
+    use crate::nitro::{NitroConfig, Password};
+    use netscaler_testbed::nitro::{Emulator, EmulatorOptions};
+    use serde_json::json;
+    use std::net::Ipv4Addr;
+    use std::time::Duration;
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    fn add(o: AdcObject) -> Change {
+        Change {
+            op: Op::Add,
+            key: o.key(),
+            before: None,
+            after: Some(o),
+            fields: Vec::new(),
+        }
+    }
+
+    fn delete(o: AdcObject) -> Change {
+        Change {
+            op: Op::Delete,
+            key: o.key(),
+            before: Some(o),
+            after: None,
+            fields: Vec::new(),
+        }
+    }
+
+    async fn client(emu: &Emulator) -> NitroClient {
+        NitroClient::connect(NitroConfig {
+            url: emu.url(),
+            username: "nsroot".into(),
+            password: Password::new("nsroot".into()),
+            ca_file: None,
+            insecure_skip_tls_verify: false,
+            timeout: Duration::from_secs(5),
+        })
+        .await
+        .expect("login")
+    }
+
+    /// A rerun after an interrupted apply finds some adds already done and some deletes
+    /// already gone: both count as done, and the rest still happens.
+    #[tokio::test]
+    async fn already_exists_and_already_gone_count_as_done() {
+        let emu = Emulator::start(EmulatorOptions::default());
+        emu.load_state(&json!({
+            "nsip": [{"ipaddress": "192.0.2.10", "netmask": "255.255.255.0", "type": "SNIP"},
+                     {"ipaddress": "10.244.254.1", "netmask": "255.255.0.0", "type": "SNIP"}],
+            "route": [{"network": "10.244.1.0", "netmask": "255.255.255.0", "gateway": "10.244.1.0"}],
+        }))
+        .unwrap();
+        let mask = ip("255.255.255.0");
+        let cs = ChangeSet {
+            changes: vec![
+                // Done by the interrupted run already.
+                add(AdcObject::route(ip("10.244.1.0"), mask, ip("10.244.1.0"))),
+                add(AdcObject::route(ip("10.244.2.0"), mask, ip("10.244.2.0"))),
+                // Gone already.
+                delete(AdcObject::route(ip("10.244.9.0"), mask, ip("10.244.9.0"))),
+            ],
+            node: None,
+        };
+        let c = client(&emu).await;
+        let out = execute(&c, &cs, &|_| {}).await.map_err(|(e, _)| e).unwrap();
+        assert!(out.failed.is_empty(), "{:?}", out.failed);
+        assert_eq!(out.succeeded, 3);
+        let routes: Vec<String> = emu.dump()["route"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["Static"] == true)
+            .map(|r| r["network"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(routes, ["10.244.1.0", "10.244.2.0"]);
+        c.logout().await;
+    }
+
+    /// Any other per-item error is a failure carrying the NITRO code, and the other items of
+    /// the same bulk request still apply.
+    #[tokio::test]
+    async fn item_errors_are_failures_with_their_code() {
+        let emu = Emulator::start(EmulatorOptions::default());
+        emu.load_state(&json!({
+            "nsip": [{"ipaddress": "10.244.254.1", "netmask": "255.255.0.0", "type": "SNIP"}],
+        }))
+        .unwrap();
+        let mask = ip("255.255.255.0");
+        let cs = ChangeSet {
+            changes: vec![
+                add(AdcObject::route(ip("10.244.1.0"), mask, ip("10.244.1.0"))),
+                // Gateway outside every connected subnet: 604.
+                add(AdcObject::route(ip("10.244.2.0"), mask, ip("172.16.0.1"))),
+            ],
+            node: None,
+        };
+        let c = client(&emu).await;
+        let out = execute(&c, &cs, &|_| {}).await.map_err(|(e, _)| e).unwrap();
+        assert_eq!(out.succeeded, 1);
+        assert_eq!(out.failed.len(), 1);
+        assert_eq!(out.failed[0].errorcode, 604);
+        let line = out.failed[0].to_string();
+        assert!(
+            line.contains("10.244.2.0") && line.contains("add an SNIP"),
+            "{line}"
+        );
+        c.logout().await;
+    }
+}
