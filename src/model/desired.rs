@@ -195,13 +195,18 @@ fn is_vxlan_node(n: &NodeFacts) -> bool {
         .is_some_and(|t| t.eq_ignore_ascii_case("vxlan"))
 }
 
-/// The VNI a node advertises in its backend-data, when that parses.
+/// Valid VXLAN network identifiers.
+const VNI_RANGE: std::ops::RangeInclusive<u64> = 1..=16_777_215;
+
+/// The VNI a node advertises in its backend-data, when that parses and is a valid VNI (a node
+/// advertising garbage is skipped on its own; it must not fail the run by winning the vote).
 fn advertised_vni(n: &NodeFacts) -> Option<u64> {
     let data = n.flannel.get(ANN_BACKEND_DATA)?;
     serde_json::from_str::<serde_json::Value>(data)
         .ok()?
         .get("VNI")?
         .as_u64()
+        .filter(|v| VNI_RANGE.contains(v))
 }
 
 struct Candidate<'a> {
@@ -403,18 +408,18 @@ impl Planner<'_> {
             None | Some(serde_json::Value::Null) => {}
             Some(v) => match v.as_u64() {
                 Some(vni) if vni == u64::from(self.vni) => {}
-                Some(vni) => {
+                Some(vni) if VNI_RANGE.contains(&vni) => {
                     return self.warn(
                         name,
                         "VNIMismatch",
                         format!("advertises VNI {vni}, the cluster uses VNI {}", self.vni),
                     );
                 }
-                None => {
+                _ => {
                     return self.warn(
                         name,
                         "MalformedBackendData",
-                        format!("annotation {ANN_BACKEND_DATA} VNI {v} is not a number"),
+                        format!("annotation {ANN_BACKEND_DATA} VNI {v} is not a VNI (1..16777215)"),
                     );
                 }
             },
@@ -539,16 +544,20 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
         .iter()
         .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
         .map(|(v, _)| *v);
-    let vni = match (settings.vxlan_id, from_nodes, net_conf.vni) {
-        (Some(v), _, _) => u64::from(v),
-        (None, Some(v), _) => v,
-        (None, None, Some(v)) => v,
-        _ => 1,
+    let (vni, source) = match (settings.vxlan_id, from_nodes, net_conf.vni) {
+        (Some(v), _, _) => (u64::from(v), "vxlan.id"),
+        (None, Some(v), _) => (v, "the nodes' backend-data"),
+        (None, None, Some(v)) if mode == Mode::Vxlan => (v, "flannel net-conf.json Backend.VNI"),
+        _ => (1, "the default"),
     };
     let vni = u32::try_from(vni)
         .ok()
-        .filter(|v| (1..=16_777_215).contains(v))
-        .ok_or_else(|| InputError(format!("vxlan.id: VNI {vni} is outside 1..16777215")))?;
+        .filter(|v| VNI_RANGE.contains(&u64::from(*v)))
+        .ok_or_else(|| {
+            InputError(format!(
+                "vxlan.id: VNI {vni} from {source} is outside 1..16777215; set --vxlan-id"
+            ))
+        })?;
     if mode == Mode::Vxlan
         && let Some(nc) = net_conf.vni
         && nc != u64::from(vni)
@@ -587,21 +596,32 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
         vni,
         diagnostics: Vec::new(),
     };
+    // Every node's range counts, planned or not: it is allocated to that node either way.
+    if let Some(params) = &vxlan {
+        let adc_range = params.adc_pod_cidr;
+        let taken = facts
+            .nodes
+            .iter()
+            .filter(|n| !n.is_adc_node())
+            .flat_map(|n| {
+                n.pod_cidrs
+                    .iter()
+                    .filter_map(|c| c.parse::<Ipv4Net>().ok())
+                    .map(move |c| (n, c.trunc()))
+            })
+            .find(|(_, c)| c.contains(&adc_range) || adc_range.contains(c));
+        if let Some((n, c)) = taken {
+            return Err(InputError(format!(
+                "adcPodCidr: {adc_range} overlaps the pod CIDR {c} of node {}; choose an unused range inside {cluster_cidr}",
+                n.name
+            )));
+        }
+    }
     let mut candidates: Vec<Candidate> = facts
         .nodes
         .iter()
         .filter_map(|n| planner.candidate(n))
         .collect();
-    if let Some(params) = &vxlan
-        && let Some(c) = candidates.iter().find(|c| {
-            c.cidr.contains(&params.adc_pod_cidr) || params.adc_pod_cidr.contains(&c.cidr)
-        })
-    {
-        return Err(InputError(format!(
-            "adcPodCidr: {} overlaps the pod CIDR {} of node {}; choose an unused range inside {cluster_cidr}",
-            params.adc_pod_cidr, c.cidr, c.facts.name
-        )));
-    }
 
     // Conflicts: the older node (creationTimestamp, then name) keeps the CIDR / MAC.
     candidates.sort_by(|a, b| {
@@ -680,23 +700,47 @@ pub fn adc_node_name(cluster: &str) -> String {
     format!("netscaler-{cluster}")
 }
 
+fn require_vtep_ip(s: &ModelSettings) -> Result<Ipv4Addr, InputError> {
+    s.vtep_ip.ok_or_else(|| {
+        InputError(
+            "vtepIp: required in vxlan mode; set --vtep-ip to the ADC's existing SNIP on the node network"
+                .into(),
+        )
+    })
+}
+
+fn require_adc_pod_cidr(
+    s: &ModelSettings,
+    cluster_cidr: Option<Ipv4Net>,
+) -> Result<Ipv4Net, InputError> {
+    s.adc_pod_cidr.ok_or_else(|| {
+        let inside = cluster_cidr
+            .map(|c| format!(" {c}"))
+            .unwrap_or_default();
+        InputError(format!(
+            "adcPodCidr: required in vxlan mode; set --adc-pod-cidr to an unused /24 inside the cluster CIDR{inside}"
+        ))
+    })
+}
+
+/// The checks that need no cluster: with `mode: vxlan` set explicitly, `vtepIp` and
+/// `adcPodCidr` are required, and a missing one is reported before anything is contacted.
+pub fn check_offline(settings: &ModelSettings) -> Result<(), InputError> {
+    if settings.mode == ModeSetting::Vxlan {
+        require_vtep_ip(settings)?;
+        require_adc_pod_cidr(settings, settings.cluster_cidr)?;
+    }
+    Ok(())
+}
+
 fn vxlan_params(
     s: &ModelSettings,
     cluster_cidr: Ipv4Net,
     vni: u32,
     port: u16,
 ) -> Result<VxlanParams, InputError> {
-    let vtep_ip = s.vtep_ip.ok_or_else(|| {
-        InputError(
-            "vtepIp: required in vxlan mode; set --vtep-ip to the ADC's existing SNIP on the node network"
-                .into(),
-        )
-    })?;
-    let adc_pod_cidr = s.adc_pod_cidr.ok_or_else(|| {
-        InputError(format!(
-            "adcPodCidr: required in vxlan mode; set --adc-pod-cidr to an unused /24 inside the cluster CIDR {cluster_cidr}"
-        ))
-    })?;
+    let vtep_ip = require_vtep_ip(s)?;
+    let adc_pod_cidr = require_adc_pod_cidr(s, Some(cluster_cidr))?;
     if !cluster_cidr.contains(&adc_pod_cidr) {
         return Err(InputError(format!(
             "adcPodCidr: {adc_pod_cidr} is outside the cluster CIDR {cluster_cidr}"

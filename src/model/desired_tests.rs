@@ -2,8 +2,8 @@
 //! and the settings checks that need the cluster (SPEC §2, §5). Facts are built directly.
 
 use super::*;
-use pretty_assertions::assert_eq;
 use crate::model::object::ResourceKind;
+use pretty_assertions::assert_eq;
 use std::collections::BTreeSet;
 
 // ---------------------------------------------------------------------------------------------
@@ -57,7 +57,10 @@ fn node(name: &str, i: u8) -> NodeFacts {
         labels: BTreeMap::from([("kubernetes.io/hostname".to_string(), name.to_string())]),
         pod_cidrs: vec![format!("10.244.{i}.0/24")],
         addresses: vec![
-            ("InternalIP".into(), format!("192.0.2.{}", 20 + u16::from(i))),
+            (
+                "InternalIP".into(),
+                format!("192.0.2.{}", 20 + u16::from(i)),
+            ),
             ("ExternalIP".into(), format!("198.51.100.{i}")),
             ("Hostname".into(), name.into()),
         ],
@@ -70,7 +73,10 @@ fn node(name: &str, i: u8) -> NodeFacts {
             ANN_BACKEND_DATA.to_string(),
             format!(r#"{{"VNI":1,"VtepMAC":"0a:58:0a:f4:{i:02x}:00"}}"#),
         ),
-        (ANN_PUBLIC_IP.to_string(), format!("192.0.2.{}", 20 + u16::from(i))),
+        (
+            ANN_PUBLIC_IP.to_string(),
+            format!("192.0.2.{}", 20 + u16::from(i)),
+        ),
         (ANN_SUBNET_MANAGER.to_string(), "true".to_string()),
     ]);
     n
@@ -238,11 +244,15 @@ fn nitro_attribute_names_and_value_forms() {
 
 #[test]
 fn vtep_mac_is_normalised_to_lower_case_colon_hex() {
-    let n = with_backend_data(node("worker-1", 1), r#"{"VNI":1,"VtepMAC":"0A-58-0A-F4-01-0B"}"#);
+    let n = with_backend_data(
+        node("worker-1", 1),
+        r#"{"VNI":1,"VtepMAC":"0A-58-0A-F4-01-0B"}"#,
+    );
     let d = plan(&settings(), &cluster(vec![n]));
     assert_eq!(d.diagnostics, []);
     assert!(
-        cli(&d).contains(&"add bridgetable -mac 0a:58:0a:f4:01:0b -vxlan 1 -vtep 192.0.2.21".into()),
+        cli(&d)
+            .contains(&"add bridgetable -mac 0a:58:0a:f4:01:0b -vxlan 1 -vtep 192.0.2.21".into()),
         "{:?}",
         cli(&d)
     );
@@ -254,7 +264,11 @@ fn overlay_snip_uses_the_cluster_cidr_mask_and_the_overlay_ip_setting() {
     s.cluster_cidr = Some(net("10.240.0.0/12"));
     s.overlay_ip = Some(ip("10.244.254.9"));
     let d = plan(&s, &cluster(vec![node("worker-1", 1)]));
-    assert_eq!(d.cluster_cidr, net("10.240.0.0/12"), "setting beats net-conf");
+    assert_eq!(
+        d.cluster_cidr,
+        net("10.240.0.0/12"),
+        "setting beats net-conf"
+    );
     assert!(
         cli(&d).contains(&"add ns ip 10.244.254.9 255.240.0.0 -type SNIP".to_string()),
         "{:?}",
@@ -374,7 +388,10 @@ fn backend_data_that_is_not_json() {
         "MalformedBackendData",
     );
     let msg = message_of(&d, "bad", "MalformedBackendData");
-    assert!(msg.contains(ANN_BACKEND_DATA) && msg.contains("JSON"), "{msg}");
+    assert!(
+        msg.contains(ANN_BACKEND_DATA) && msg.contains("JSON"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -389,7 +406,10 @@ fn backend_data_that_is_json_but_not_an_object() {
 #[test]
 fn backend_data_with_a_vni_that_is_not_a_number() {
     assert_skipped(
-        with_backend_data(node("bad", 5), r#"{"VNI":"one","VtepMAC":"0a:58:0a:f4:05:00"}"#),
+        with_backend_data(
+            node("bad", 5),
+            r#"{"VNI":"one","VtepMAC":"0a:58:0a:f4:05:00"}"#,
+        ),
         Level::Warning,
         "MalformedBackendData",
     );
@@ -546,10 +566,20 @@ fn pod_cidr_outside_the_cluster_cidr() {
         msg.contains("10.99.5.0/24") && msg.contains("10.244.0.0/16"),
         "{msg}"
     );
-    // Partly outside counts as outside.
-    let mut n = node("bad", 5);
+    // Partly outside counts as outside (routes mode: in vxlan mode such a block would also
+    // overlap adcPodCidr).
+    let mut n = plain_node("bad", 5);
     n.pod_cidrs = vec!["10.244.0.0/15".into()];
-    assert_skipped(n, Level::Warning, "PodCIDROutsideClusterCIDR");
+    let facts = ClusterFacts {
+        nodes: vec![plain_node("good", 1), n],
+        ..Default::default()
+    };
+    let d = plan(&routes_settings(), &facts);
+    assert_eq!(
+        diags_of(&d, "bad"),
+        [(Level::Warning, "PodCIDROutsideClusterCIDR")]
+    );
+    assert_eq!(planned(&d), names(&["good"]));
 }
 
 #[test]
@@ -633,7 +663,10 @@ fn duplicate_pod_cidr_older_node_by_creation_timestamp_keeps_it() {
     let mut young = node("a-young", 6);
     young.pod_cidrs = old.pod_cidrs.clone();
     let d = plan(&settings(), &cluster(vec![young, old, node("other", 1)]));
-    assert_eq!(diags_of(&d, "a-young"), [(Level::Warning, "DuplicatePodCIDR")]);
+    assert_eq!(
+        diags_of(&d, "a-young"),
+        [(Level::Warning, "DuplicatePodCIDR")]
+    );
     assert_eq!(diags_of(&d, "z-old"), []);
     assert_eq!(planned(&d), names(&["z-old", "other"]));
     assert!(message_of(&d, "a-young", "DuplicatePodCIDR").contains("z-old"));
@@ -652,7 +685,10 @@ fn duplicate_pod_cidr_same_timestamp_the_name_decides() {
     b.pod_cidrs = a.pod_cidrs.clone();
     b.created = a.created.clone();
     let d = plan(&settings(), &cluster(vec![b, a]));
-    assert_eq!(diags_of(&d, "node-b"), [(Level::Warning, "DuplicatePodCIDR")]);
+    assert_eq!(
+        diags_of(&d, "node-b"),
+        [(Level::Warning, "DuplicatePodCIDR")]
+    );
     assert_eq!(planned(&d), names(&["node-a"]));
 }
 
@@ -664,7 +700,10 @@ fn overlapping_pod_cidrs_are_a_conflict_in_either_direction() {
     let mut small = node("small", 5);
     small.pod_cidrs = vec!["10.244.5.0/24".into()];
     let d = plan(&settings(), &cluster(vec![small, big]));
-    assert_eq!(diags_of(&d, "small"), [(Level::Warning, "DuplicatePodCIDR")]);
+    assert_eq!(
+        diags_of(&d, "small"),
+        [(Level::Warning, "DuplicatePodCIDR")]
+    );
     assert_eq!(planned(&d), names(&["big"]));
     assert_eq!(
         route_of(&d, "big").unwrap(),
@@ -702,12 +741,21 @@ fn a_node_skipped_for_another_reason_claims_no_pod_cidr() {
 #[test]
 fn duplicate_vtep_mac_older_node_keeps_it() {
     let old = node("z-old", 5);
-    let young = with_backend_data(node("a-young", 6), r#"{"VNI":1,"VtepMAC":"0A:58:0A:F4:05:00"}"#);
+    let young = with_backend_data(
+        node("a-young", 6),
+        r#"{"VNI":1,"VtepMAC":"0A:58:0A:F4:05:00"}"#,
+    );
     let d = plan(&settings(), &cluster(vec![young, old]));
-    assert_eq!(diags_of(&d, "a-young"), [(Level::Warning, "DuplicateVtepMAC")]);
+    assert_eq!(
+        diags_of(&d, "a-young"),
+        [(Level::Warning, "DuplicateVtepMAC")]
+    );
     assert_eq!(planned(&d), names(&["z-old"]));
     let msg = message_of(&d, "a-young", "DuplicateVtepMAC");
-    assert!(msg.contains("0a:58:0a:f4:05:00") && msg.contains("z-old"), "{msg}");
+    assert!(
+        msg.contains("0a:58:0a:f4:05:00") && msg.contains("z-old"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -720,13 +768,22 @@ fn a_node_skipped_for_another_reason_claims_no_vtep_mac() {
     let third = node("third", 7);
     let mut missing_pub = node("fourth", 8);
     missing_pub.flannel.remove(ANN_PUBLIC_IP);
-    let fourth_mac_holder = with_backend_data(node("fifth", 9), r#"{"VNI":1,"VtepMAC":"0a:58:0a:f4:08:00"}"#);
+    let fourth_mac_holder = with_backend_data(
+        node("fifth", 9),
+        r#"{"VNI":1,"VtepMAC":"0a:58:0a:f4:08:00"}"#,
+    );
     let d = plan(
         &settings(),
         &cluster(vec![first, second, third, missing_pub, fourth_mac_holder]),
     );
-    assert_eq!(diags_of(&d, "second"), [(Level::Warning, "DuplicatePodCIDR")]);
-    assert_eq!(diags_of(&d, "fourth"), [(Level::Warning, "MissingPublicIP")]);
+    assert_eq!(
+        diags_of(&d, "second"),
+        [(Level::Warning, "DuplicatePodCIDR")]
+    );
+    assert_eq!(
+        diags_of(&d, "fourth"),
+        [(Level::Warning, "MissingPublicIP")]
+    );
     assert_eq!(planned(&d), names(&["first", "third", "fifth"]));
 }
 
@@ -1057,7 +1114,10 @@ fn routes_mode_still_skips_the_adc_node_object_and_applies_the_node_rules() {
 
 #[test]
 fn auto_mode_is_vxlan_when_nodes_carry_flannel_vxlan_annotations() {
-    let d = plan(&settings(), &cluster(vec![node("a", 1), plain_node("b", 2)]));
+    let d = plan(
+        &settings(),
+        &cluster(vec![node("a", 1), plain_node("b", 2)]),
+    );
     assert_eq!(d.mode, Mode::Vxlan);
     assert_eq!(
         diags_of(&d, "b"),
@@ -1117,7 +1177,10 @@ fn vxlan_mode_requires_vtep_ip() {
     let mut s = settings();
     s.vtep_ip = None;
     let err = plan_err(&s, &cluster(vec![node("a", 1)]));
-    assert!(err.starts_with("vtepIp:") && err.contains("--vtep-ip"), "{err}");
+    assert!(
+        err.starts_with("vtepIp:") && err.contains("--vtep-ip"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -1166,11 +1229,17 @@ fn adc_pod_cidr_overlapping_a_skipped_nodes_pod_cidr() {
     s.adc_pod_cidr = Some(net("10.244.2.0/24"));
     let broken = with_backend_data(node("b", 2), "{nope");
     let err = plan_err(&s, &cluster(vec![node("a", 1), broken]));
-    assert!(err.starts_with("adcPodCidr:") && err.contains("node b"), "{err}");
+    assert!(
+        err.starts_with("adcPodCidr:") && err.contains("node b"),
+        "{err}"
+    );
 
     s.node_selector = Some(LabelSelector::parse("role=worker").unwrap());
     let err = plan_err(&s, &cluster(vec![node("b", 2)]));
-    assert!(err.starts_with("adcPodCidr:") && err.contains("node b"), "{err}");
+    assert!(
+        err.starts_with("adcPodCidr:") && err.contains("node b"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -1216,18 +1285,41 @@ fn overlay_ip_outside_or_on_the_boundary_of_adc_pod_cidr() {
 fn a_node_advertising_an_impossible_vni_is_skipped_not_fatal() {
     // A single bad node must never fail the whole run (SPEC §2.3).
     for bad in [0u64, 16_777_216, 1 << 40] {
-        let facts = cluster(vec![
-            with_vni(node("weird", 3), bad, 3),
-            node("a", 1),
-        ]);
+        let facts = cluster(vec![with_vni(node("weird", 3), bad, 3), node("a", 1)]);
         let d = plan(&settings(), &facts);
         assert_eq!(vni_of(&d), 1, "VNI {bad}");
-        assert_eq!(diags_of(&d, "weird").len(), 1, "VNI {bad}: {:?}", d.diagnostics);
+        assert_eq!(
+            diags_of(&d, "weird").len(),
+            1,
+            "VNI {bad}: {:?}",
+            d.diagnostics
+        );
         assert_eq!(diags_of(&d, "weird")[0].0, Level::Warning);
         assert_eq!(planned(&d), names(&["a"]));
         // Even when it is the only node.
-        let d = plan(&settings(), &cluster(vec![with_vni(node("weird", 3), bad, 3)]));
+        let d = plan(
+            &settings(),
+            &cluster(vec![with_vni(node("weird", 3), bad, 3)]),
+        );
         assert_eq!(vni_of(&d), 1);
         assert_eq!(diags_of(&d, "weird")[0].0, Level::Warning);
     }
+}
+
+#[test]
+fn a_net_conf_vni_that_is_not_a_vni_is_an_input_error_in_vxlan_mode_only() {
+    let nodes = vec![with_backend_data(
+        node("a", 1),
+        r#"{"VtepMAC":"0a:58:0a:f4:01:00"}"#,
+    )];
+    let mut facts = cluster(nodes);
+    facts.net_conf = Some(net_conf("10.244.0.0/16", Some(0), None));
+    let err = plan_err(&settings(), &facts);
+    assert!(
+        err.starts_with("vxlan.id:") && err.contains("net-conf.json"),
+        "{err}"
+    );
+    let mut s = routes_settings();
+    s.cluster_cidr = None;
+    assert_eq!(plan(&s, &facts).mode, Mode::Routes);
 }

@@ -212,16 +212,21 @@ fn summary(desired: &Desired) -> String {
         .map(|v| format!(", VNI {}, port {}", v.vni, v.port))
         .unwrap_or_default();
     format!(
-        "Plan for cluster {} ({} mode{vni}, cluster CIDR {}): {} nodes planned, {} skipped, {} warnings; {} ADC objects, {} cluster objects.\n",
+        "Plan for cluster {} ({} mode{vni}, cluster CIDR {}): {} planned, {} skipped, {}; {}, {}.\n",
         desired.cluster,
         desired.mode.as_str(),
         desired.cluster_cidr,
-        desired.planned_nodes,
+        count(desired.planned_nodes, "node"),
         skipped.len(),
-        warnings,
-        desired.adc.len(),
-        usize::from(desired.adc_node.is_some()),
+        count(warnings, "warning"),
+        count(desired.adc.len(), "ADC object"),
+        count(usize::from(desired.adc_node.is_some()), "cluster object"),
     )
+}
+
+/// `1 node`, `2 nodes`.
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// NetScaler CLI lines in create order.
