@@ -275,7 +275,7 @@ impl Settings {
         };
 
         let adc = resolve_adc(args, &file.adc)?;
-        Ok(Settings {
+        let settings = Settings {
             model: ModelSettings {
                 cluster: cluster_name.clone().unwrap_or_default(),
                 mode,
@@ -295,7 +295,9 @@ impl Settings {
             strict: args.strict,
             max_delete_percent,
             save_config,
-        })
+        };
+        crate::model::check_offline(&settings.model).map_err(|e| Error::usage(e.0))?;
+        Ok(settings)
     }
 
     /// Sets the cluster name once known (explicit, else the kubeconfig's cluster, else

@@ -99,6 +99,9 @@ pub async fn connect(args: &KubeArgs) -> Result<KubeContext> {
             "kubernetes".to_string(),
         ),
     };
+    // kube-rs would retry 429/503/504 up to 15 times (minutes); reads retry a few times
+    // themselves (see live::retry), writes not at all.
+    config.default_retry = false;
     if let Some(t) = timeout {
         config.read_timeout = Some(t);
         config.connect_timeout = Some(t);

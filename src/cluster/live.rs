@@ -23,14 +23,38 @@ pub fn kube_error(what: &str, e: kube::Error) -> Error {
     }
 }
 
+/// Answers worth another try: the API server is overloaded or restarting.
+fn transient(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(s) if matches!(s.code, 429 | 503 | 504))
+}
+
+/// Runs a read, retrying transient answers three times (0.25 s, 0.5 s, 1 s apart).
+pub async fn retry<T, F, Fut>(mut read: F) -> Result<T, kube::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, kube::Error>>,
+{
+    let mut delay = std::time::Duration::from_millis(250);
+    for _ in 0..3 {
+        match read().await {
+            Err(e) if transient(&e) => {
+                tracing::debug!("transient Kubernetes API error, retrying: {e}");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            other => return other,
+        }
+    }
+    read().await
+}
+
 /// Lists every Node, page by page.
 pub async fn list_nodes(client: &kube::Client) -> Result<Vec<Node>> {
     let api: Api<Node> = Api::all(client.clone());
     let mut out = Vec::new();
     let mut params = ListParams::default().limit(PAGE_SIZE);
     loop {
-        let page = api
-            .list(&params)
+        let page = retry(|| api.list(&params))
             .await
             .map_err(|e| kube_error("list nodes", e))?;
         out.extend(page.items);
@@ -48,7 +72,7 @@ pub async fn flannel_config(client: &kube::Client) -> Result<Vec<ConfigMap>> {
     let mut out = Vec::new();
     for ns in ["kube-flannel", "kube-system"] {
         let api: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
-        match api.get_opt(FLANNEL_CONFIGMAP).await {
+        match retry(|| api.get_opt(FLANNEL_CONFIGMAP)).await {
             Ok(Some(cm)) => {
                 out.push(cm);
                 break;

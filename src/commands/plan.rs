@@ -5,7 +5,7 @@ use crate::cluster::{client, live, snapshot};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::model::fingerprint::InputDigests;
-use crate::model::{ClusterFacts, Desired, check_offline, desired};
+use crate::model::{ClusterFacts, Desired, desired};
 use crate::render;
 use crate::settings::Settings;
 
@@ -15,7 +15,6 @@ pub async fn load(
     settings: Settings,
     cluster_file: Option<&std::path::Path>,
 ) -> Result<(Settings, ClusterFacts)> {
-    check_offline(&settings.model).map_err(|e| Error::usage(e.0))?;
     match cluster_file {
         Some(path) => {
             let facts = snapshot::read_facts(path)?;

@@ -844,10 +844,8 @@ fn a_transient_503_on_the_node_list_is_retried() {
     assert_eq!(answered, [503, 503, 200]);
 }
 
-/// Ignored: kube-rs 5 retries a 503 up to 15 times with exponential backoff, so a server that
-/// keeps answering 503 takes about six minutes to fail. Run with `--ignored`.
+/// Transient answers are retried a bounded number of times, then the run fails (exit 3).
 #[test]
-#[ignore = "takes ~6 minutes: kube-rs retries 503 15 times with exponential backoff"]
 fn a_persistent_503_on_the_node_list_is_exit_3() {
     let fake = fake_with_fixture();
     let dir = tempdir();
