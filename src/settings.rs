@@ -429,7 +429,7 @@ mod tests {
     #[test]
     fn flags_beat_the_config_file() {
         let f = config(
-            "cluster: fromfile\nmode: routes\nvtepIp: 192.0.2.10\nclusterCidr: 10.244.0.0/16\nvxlan:\n  id: 7\n  port: 4789\nmaxDeletePercent: 20\nadc:\n  username: admin\n",
+            "cluster: fromfile\nmode: routes\nvtepIp: 192.0.2.10\nclusterCidr: 10.244.0.0/16\nadcPodCidr: 10.244.254.0/24\nvxlan:\n  id: 7\n  port: 4789\nmaxDeletePercent: 20\nadc:\n  username: admin\n",
         );
         let mut a = args();
         a.config = Some(f.path().into());

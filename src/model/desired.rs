@@ -450,7 +450,7 @@ impl Planner<'_> {
                 name,
                 "GatewayIsSubnetBoundary",
                 format!(
-                    "its flannel.1 address {gateway} is the {} address of the overlay SNIP subnet {overlay}, which NetScaler rejects as a gateway (error 991); give the node another pod CIDR or use a larger cluster CIDR",
+                    "its flannel.1 address {gateway} is the {} address of the overlay SNIP subnet {overlay}, which NetScaler rejects as a gateway (error 991); give the node another pod CIDR, or set clusterCidr (--cluster-cidr) to a supernet of the flannel network",
                     if gateway == overlay.network() { "network" } else { "broadcast" }
                 ),
             );
