@@ -57,6 +57,7 @@ pub async fn list_nodes(client: &kube::Client) -> Result<Vec<Node>> {
         let page = retry(|| api.list(&params))
             .await
             .map_err(|e| kube_error("list nodes", e))?;
+        tracing::debug!(items = page.items.len(), "listed a page of nodes");
         out.extend(page.items);
         match page.metadata.continue_.filter(|c| !c.is_empty()) {
             Some(token) => params = params.continue_token(&token),

@@ -5,6 +5,7 @@
 mod support;
 
 mod apply;
+mod cluster;
 mod diff;
 mod generated;
 mod harness;

@@ -1,0 +1,193 @@
+//! Kubernetes-facing behaviour against a real kube-apiserver: planning from the live cluster
+//! equals planning from a `kubectl get -o yaml` snapshot of it, node lists are paginated at
+//! scale, and the ADC's Node object is updated in place (or recreated when its immutable pod
+//! CIDR changes) without losing what others added to it.
+
+use crate::harness::{ADC_NODE, Bed, BedOptions};
+use crate::support::netscaler;
+use serde_json::{Value, json};
+
+fn plan_doc(out: &crate::support::Outcome) -> Value {
+    let mut doc = out.json();
+    // Compared field by field below; the rest is identical by construction.
+    doc.as_object_mut().unwrap().remove("inputs");
+    doc
+}
+
+#[test]
+fn live_plan_equals_the_plan_of_a_kubectl_snapshot() {
+    let bed = Bed::start();
+    let snapshot = bed.kubectl(&[
+        "get",
+        "nodes,services,endpointslices,configmaps",
+        "-A",
+        "-o",
+        "yaml",
+    ]);
+    let file = bed.dir.path().join("snapshot.yaml");
+    std::fs::write(&file, snapshot).unwrap();
+    let settings = bed.config.display().to_string();
+    let live = netscaler(&["plan", "-o", "json", "--config", &settings])
+        .args(["--kubeconfig", &bed.kubeconfig.display().to_string()])
+        .expect(0);
+    let offline = netscaler(&["plan", "-o", "json", "--config", &settings])
+        .args(["--cluster-file", &file.display().to_string()])
+        .expect(0);
+    let (live, offline) = (plan_doc(&live), plan_doc(&offline));
+    assert_eq!(
+        live["adc"].as_array().map(Vec::len),
+        Some(3 + 3 * bed.nodes.len())
+    );
+    for key in [
+        "cluster",
+        "mode",
+        "adc",
+        "cluster_objects",
+        "diagnostics",
+        "inputsFingerprint",
+    ] {
+        pretty_assertions::assert_eq!(live[key], offline[key], "{key}");
+    }
+}
+
+#[test]
+fn five_thousand_nodes_are_listed_in_pages() {
+    let bed = Bed::with(BedOptions {
+        nodes: 1,
+        ..Default::default()
+    });
+    // 5,000 nodes in one List document, created by kubectl (one POST each).
+    let items: Vec<Value> = (0..5000)
+        .map(|i| {
+            json!({
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {
+                    "name": format!("scale-{i:04}"),
+                    "annotations": {
+                        "flannel.alpha.coreos.com/backend-type": "vxlan",
+                        "flannel.alpha.coreos.com/backend-data":
+                            format!(r#"{{"VNI":1,"VtepMAC":"0a:58:{:02x}:{:02x}:00:01"}}"#, i / 256, i % 256),
+                        "flannel.alpha.coreos.com/public-ip":
+                            format!("198.18.{}.{}", i / 250, 1 + i % 250),
+                    },
+                },
+                // /29s from 10.244.16.0 up, clear of the bed's /24s and the ADC's range.
+                "spec": {"podCIDR": format!("10.244.{}.{}/29", 16 + i * 8 / 256, i * 8 % 256)},
+            })
+        })
+        .collect();
+    let list = bed.dir.path().join("scale.json");
+    std::fs::write(
+        &list,
+        json!({"apiVersion": "v1", "kind": "List", "items": items}).to_string(),
+    )
+    .unwrap();
+    bed.kubectl(&["create", "-f", &list.display().to_string()]);
+
+    let out = netscaler(&["plan", "-o", "json", "-vv"])
+        .args(["--config", &bed.config.display().to_string()])
+        .args(["--kubeconfig", &bed.kubeconfig.display().to_string()])
+        .expect(0);
+    let doc = out.json();
+    let routes = doc["adc"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["resource"] == "route")
+        .count();
+    assert_eq!(routes, 5001, "every node planned");
+    // 5,001 Nodes at 500 per page: 11 pages, each logged by the tool.
+    let pages = out.stderr.matches("listed a page of nodes").count();
+    assert_eq!(pages, 11, "pages listed:\n{}", out.stderr);
+}
+
+#[test]
+fn the_adc_node_is_updated_in_place_keeping_what_others_added() {
+    let bed = Bed::start();
+    bed.run(&["apply", "--yes"]).expect(0);
+    let created = bed.node(ADC_NODE).expect("ADC node");
+    let uid = created["metadata"]["uid"].clone();
+
+    // Drift on our fields, and additions by others that must survive.
+    bed.kubectl(&[
+        "annotate",
+        "--overwrite",
+        "node",
+        ADC_NODE,
+        "flannel.alpha.coreos.com/public-ip=203.0.113.9",
+        "example.com/owner=netops",
+    ]);
+    bed.kubectl(&["label", "node", ADC_NODE, "example.com/rack=r1"]);
+    bed.kubectl(&[
+        "taint",
+        "node",
+        ADC_NODE,
+        "example.com/maintenance=true:NoSchedule",
+    ]);
+    bed.kubectl(&[
+        "taint",
+        "node",
+        ADC_NODE,
+        "kubectl-netscaler.io/adc:NoExecute-",
+    ]);
+
+    let out = bed.run(&["diff"]).expect(1);
+    out.stdout_has("~ node netscaler-e2e: metadata.annotations.flannel.alpha.coreos.com/public-ip")
+        .stdout_has("spec.taints")
+        .stdout_has("Summary: 0 to add, 1 to update, 0 to delete.");
+
+    bed.run(&["apply", "--yes"]).expect(0);
+    let node = bed.node(ADC_NODE).expect("ADC node");
+    assert_eq!(
+        node["metadata"]["uid"], uid,
+        "updated in place, not recreated"
+    );
+    let meta = &node["metadata"];
+    assert_eq!(
+        meta["annotations"]["flannel.alpha.coreos.com/public-ip"],
+        "192.0.2.10"
+    );
+    assert_eq!(meta["annotations"]["example.com/owner"], "netops");
+    assert_eq!(meta["labels"]["example.com/rack"], "r1");
+    let taints: Vec<String> = node["spec"]["taints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            format!(
+                "{}:{}",
+                t["key"].as_str().unwrap(),
+                t["effect"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for want in [
+        "example.com/maintenance:NoSchedule",
+        "kubectl-netscaler.io/adc:NoExecute",
+        "node.kubernetes.io/unschedulable:NoSchedule",
+    ] {
+        assert!(
+            taints.contains(&want.to_string()),
+            "{want} missing: {taints:?}"
+        );
+    }
+    bed.run(&["diff"]).expect(0);
+}
+
+#[test]
+fn a_new_adc_pod_cidr_recreates_the_adc_node() {
+    let bed = Bed::start();
+    bed.run(&["apply", "--yes"]).expect(0);
+    let uid = bed.node(ADC_NODE).expect("ADC node")["metadata"]["uid"].clone();
+    bed.run(&["apply", "--yes", "--adc-pod-cidr", "10.244.253.0/24"])
+        .expect(0);
+    let node = bed.node(ADC_NODE).expect("ADC node");
+    assert_eq!(node["spec"]["podCIDR"], "10.244.253.0/24");
+    assert_ne!(
+        node["metadata"]["uid"], uid,
+        "spec.podCIDR is immutable: recreated"
+    );
+    bed.run(&["diff", "--adc-pod-cidr", "10.244.253.0/24"])
+        .expect(0);
+}
