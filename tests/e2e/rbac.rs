@@ -60,15 +60,18 @@ spec:
 }
 
 /// deploy/rbac.yaml, bound to the limited test user, for this cluster's Lease name.
-fn grant(api: &RealApiServer) {
-    let manifest = std::fs::read_to_string(root().join("deploy/rbac.yaml")).expect("rbac.yaml");
-    let manifest = manifest
+fn role_manifest() -> String {
+    std::fs::read_to_string(root().join("deploy/rbac.yaml"))
+        .expect("rbac.yaml")
         .replace("netscaler-operator", LIMITED_USER)
         .replace(
             "kubectl-netscaler-CLUSTER",
             &format!("kubectl-netscaler-{CLUSTER}"),
-        );
-    api.apply(&manifest).expect("apply deploy/rbac.yaml");
+        )
+}
+
+fn grant(api: &RealApiServer) {
+    api.apply(&role_manifest()).expect("apply deploy/rbac.yaml");
 }
 
 fn args<'a>(api: &'a RealApiServer, adc: &'a Emulator) -> Vec<String> {
@@ -193,17 +196,11 @@ stringData: {username: nsroot, password: nsroot}
 fn a_missing_write_permission_is_found_before_the_adc_is_touched() {
     let api = RealApiServer::start().expect("real API server");
     cluster(&api);
-    let manifest = std::fs::read_to_string(root().join("deploy/rbac.yaml")).expect("rbac.yaml");
-    let without_create = manifest
-        .replace("netscaler-operator", LIMITED_USER)
-        .replace(
-            "kubectl-netscaler-CLUSTER",
-            &format!("kubectl-netscaler-{CLUSTER}"),
-        )
-        .replace(
-            r#"verbs: ["get", "list", "create", "patch", "delete"]"#,
-            r#"verbs: ["get", "list", "patch", "delete"]"#,
-        );
+    let manifest = role_manifest();
+    let without_create = manifest.replace(
+        r#"verbs: ["get", "list", "create", "patch", "delete"]"#,
+        r#"verbs: ["get", "list", "patch", "delete"]"#,
+    );
     assert_ne!(
         manifest, without_create,
         "the node rule was found and trimmed"
