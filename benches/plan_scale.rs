@@ -5,6 +5,7 @@
 //! cargo bench --bench plan_scale                         # 5,000 nodes, 11 rounds
 //! cargo bench --bench plan_scale -- --nodes 1000 --rounds 5
 //! cargo bench --bench plan_scale -- --generate-only      # only write target/bench-data/
+//! cargo bench --bench plan_scale -- --no-memory          # skip the peak-RSS child runs
 //! ```
 //!
 //! It writes `target/bench-data/cluster-<N>.json` and `.yaml` (deterministic, seeded), checks
@@ -12,8 +13,9 @@
 //! floor variants and the whole in-process pipeline (`Objects::parse` → `facts` →
 //! `model::desired` → `InputDigests::of` → `render::plan::render`), and prints medians, the
 //! total/floor ratios, a per-stage breakdown and the peak RSS of each, measured in a child
-//! process per case. Times exclude reading the file and dropping the results. It asserts
-//! nothing about time: it is a measurement, not a test. Run without `--bench` (as
+//! process per case. Times exclude reading the file and dropping the results; the pipeline, like
+//! `snapshot::read_facts`, drops the Kubernetes objects once it has the facts, and that counts.
+//! It asserts nothing about time: it is a measurement, not a test. Run without `--bench` (as
 //! `cargo test --benches` does) it only smoke-tests itself on a small cluster.
 
 mod support;
@@ -65,8 +67,7 @@ fn args() -> Args {
                 let file = it.next().expect("--child CASE FILE");
                 a.child = Some((case, file.into()));
             }
-            // Flags cargo passes to every bench/test binary.
-            _ if arg.starts_with("--") => {}
+            // Whatever else cargo or libtest conventions pass (`--nocapture`, filters).
             _ => {}
         }
     }
@@ -89,25 +90,26 @@ fn settings() -> ModelSettings {
     }
 }
 
-/// Everything the pipeline built, returned so dropping it stays outside the timed region.
+/// What the pipeline built, returned so dropping it stays outside the timed region.
 struct Planned {
-    _objects: Objects,
-    _facts: ClusterFacts,
+    facts: ClusterFacts,
     desired: Desired,
     _digests: InputDigests,
     rendered: String,
 }
 
-/// The whole `plan --cluster-file` pipeline, in process.
+/// The whole `plan --cluster-file` pipeline, in process. Like `snapshot::read_facts`, it drops
+/// the Kubernetes objects once the facts are extracted, so that drop is part of the time.
 fn plan(path: &Path, text: &str, settings: &ModelSettings, output: PlanOutput) -> Planned {
-    let objects = Objects::parse(path, text).expect("snapshot parses");
-    let facts = objects.facts(path).expect("facts");
+    let facts = {
+        let objects = Objects::parse(path, text).expect("snapshot parses");
+        objects.facts(path).expect("facts")
+    };
     let desired = model::desired(settings, &facts).expect("desired state");
     let digests = InputDigests::of(&facts, None);
     let rendered = render::plan::render(&desired, &digests, output);
     Planned {
-        _objects: objects,
-        _facts: facts,
+        facts,
         desired,
         _digests: digests,
         rendered,
@@ -148,23 +150,21 @@ impl Format {
     }
 }
 
+/// Runs a case once on (path, text, expected node count), checking what it produced.
+type Run = Box<dyn Fn(&Path, &str, usize)>;
+
 /// One measured case.
 struct Case {
     name: String,
     format: Format,
-    run: Box<dyn Fn(&Path, &str, usize)>,
+    run: Run,
     /// Child-process peak RSS measurement for this case.
     memory: bool,
 }
 
 fn cases() -> Vec<Case> {
     let mut v: Vec<Case> = Vec::new();
-    fn floor_case(
-        name: &str,
-        format: Format,
-        memory: bool,
-        f: fn(&str) -> floor::Typed,
-    ) -> Case {
+    fn floor_case(name: &str, format: Format, memory: bool, f: fn(&str) -> floor::Typed) -> Case {
         Case {
             name: name.into(),
             format,
@@ -207,8 +207,16 @@ fn cases() -> Vec<Case> {
         false,
         floor::untagged_json,
     ));
-    v.push(plan_case("plan-json-o-json", Format::Json, PlanOutput::Json));
-    v.push(plan_case("plan-json-o-table", Format::Json, PlanOutput::Table));
+    v.push(plan_case(
+        "plan-json-o-json",
+        Format::Json,
+        PlanOutput::Json,
+    ));
+    v.push(plan_case(
+        "plan-json-o-table",
+        Format::Json,
+        PlanOutput::Table,
+    ));
     v.push(floor_case(
         "floor-yaml",
         Format::Yaml,
@@ -221,26 +229,37 @@ fn cases() -> Vec<Case> {
         false,
         floor::untagged_yaml,
     ));
-    v.push(plan_case("plan-yaml-o-json", Format::Yaml, PlanOutput::Json));
-    v.push(plan_case("plan-yaml-o-table", Format::Yaml, PlanOutput::Table));
+    v.push(plan_case(
+        "plan-yaml-o-json",
+        Format::Yaml,
+        PlanOutput::Json,
+    ));
+    v.push(plan_case(
+        "plan-yaml-o-table",
+        Format::Yaml,
+        PlanOutput::Table,
+    ));
     v
 }
 
 /// Times of the pipeline's stages, for the breakdown.
-const STAGES: [&str; 6] = [
+const STAGES: [&str; 7] = [
     "parse",
     "facts",
+    "drop objects",
     "desired",
     "digests",
     "render -o json",
     "render -o table",
 ];
 
-fn staged(path: &Path, text: &str, s: &ModelSettings, nodes: usize) -> [Duration; 6] {
+fn staged(path: &Path, text: &str, s: &ModelSettings, nodes: usize) -> [Duration; 7] {
     let t0 = Instant::now();
     let objects = Objects::parse(path, black_box(text)).expect("snapshot parses");
     let t1 = Instant::now();
     let facts = objects.facts(path).expect("facts");
+    let t1b = Instant::now();
+    drop(objects);
     let t2 = Instant::now();
     let desired = model::desired(s, &facts).expect("desired state");
     let t3 = Instant::now();
@@ -251,8 +270,16 @@ fn staged(path: &Path, text: &str, s: &ModelSettings, nodes: usize) -> [Duration
     let table = render::plan::render(&desired, &digests, PlanOutput::Table);
     let t6 = Instant::now();
     assert_eq!(desired.planned_nodes, nodes);
-    black_box((objects, facts, desired, digests, json, table));
-    [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5]
+    black_box((facts, desired, digests, json, table));
+    [
+        t1 - t0,
+        t1b - t1,
+        t2 - t1b,
+        t3 - t2,
+        t4 - t3,
+        t5 - t4,
+        t6 - t5,
+    ]
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -349,7 +376,13 @@ fn main() {
     let json = std::fs::read_to_string(&json_path).expect("read JSON snapshot");
     let yaml = std::fs::read_to_string(&yaml_path).expect("read YAML snapshot");
     let text = |f: Format| if f == Format::Json { &json } else { &yaml };
-    let path = |f: Format| if f == Format::Json { &json_path } else { &yaml_path };
+    let path = |f: Format| {
+        if f == Format::Json {
+            &json_path
+        } else {
+            &yaml_path
+        }
+    };
 
     // The two files must say the same thing, and every node must be planned.
     let s = settings();
@@ -357,12 +390,12 @@ fn main() {
     let py = plan(&yaml_path, &yaml, &s, PlanOutput::Json);
     check_plan(&pj, a.nodes);
     check_plan(&py, a.nodes);
-    assert_eq!(pj._facts, py._facts, "JSON and YAML snapshots disagree");
+    assert_eq!(pj.facts, py.facts, "JSON and YAML snapshots disagree");
     drop((pj, py));
 
     let cases = cases();
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); cases.len()];
-    let mut stage_times: Vec<Vec<[Duration; 6]>> = vec![Vec::new(), Vec::new()];
+    let mut stage_times: Vec<Vec<[Duration; 7]>> = vec![Vec::new(), Vec::new()];
     for round in 0..a.rounds {
         for (i, c) in cases.iter().enumerate() {
             let start = Instant::now();
@@ -409,13 +442,9 @@ fn main() {
         );
     }
     println!("\npipeline stages (medians, ms):");
-    println!(
-        "{:<6} {}",
-        "",
-        STAGES.map(|s| format!("{s:>16}")).join("")
-    );
+    println!("{:<6} {}", "", STAGES.map(|s| format!("{s:>16}")).join(""));
     for (k, f) in [Format::Json, Format::Yaml].into_iter().enumerate() {
-        let row: Vec<String> = (0..6)
+        let row: Vec<String> = (0..STAGES.len())
             .map(|j| {
                 let col: Vec<Duration> = stage_times[k].iter().map(|r| r[j]).collect();
                 format!("{:>16.1}", ms(median(col)))

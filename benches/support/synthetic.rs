@@ -53,7 +53,6 @@ impl Prng {
     }
 }
 
-pub const NETWORK: &str = "10.0.0.0/8";
 pub const VNI: u32 = 1;
 
 /// Pod CIDR of node `i`: 10.a.b.0/24, starting at 10.0.1.0/24 (65,535 fit in 10.0.0.0/8 below
@@ -76,15 +75,27 @@ fn ts(rng: &mut Prng, base_day: u64) -> String {
 
 const IMAGES: &[(&str, &str, u64)] = &[
     ("docker.io/flannel/flannel", "v0.26.7", 32_996_046),
-    ("docker.io/flannel/flannel-cni-plugin", "v1.6.2-flannel1", 4_856_838),
+    (
+        "docker.io/flannel/flannel-cni-plugin",
+        "v1.6.2-flannel1",
+        4_856_838,
+    ),
     ("registry.k8s.io/kube-proxy", "v1.32.3", 30_905_413),
     ("registry.k8s.io/pause", "3.10", 320_368),
     ("registry.k8s.io/coredns/coredns", "v1.11.3", 18_562_039),
     ("quay.io/prometheus/node-exporter", "v1.9.0", 12_421_356),
     ("docker.io/fluent/fluent-bit", "3.2.8", 34_211_990),
-    ("registry.k8s.io/ingress-nginx/controller", "v1.12.1", 105_349_215),
+    (
+        "registry.k8s.io/ingress-nginx/controller",
+        "v1.12.1",
+        105_349_215,
+    ),
     ("docker.io/library/nginx", "1.27.4", 72_195_292),
-    ("gcr.io/k8s-staging-sig-storage/csi-node-driver-registrar", "v2.13.0", 14_017_126),
+    (
+        "gcr.io/k8s-staging-sig-storage/csi-node-driver-registrar",
+        "v2.13.0",
+        14_017_126,
+    ),
 ];
 
 fn condition(
@@ -121,7 +132,8 @@ pub fn node(rng: &mut Prng, i: usize) -> Value {
         (i >> 8) as u8,
         i as u8
     );
-    let ip = format!("172.{}.{}.{}", 16 + (i >> 16), (i >> 8) & 0xff, i & 0xff);
+    let n = i + 1;
+    let ip = format!("172.{}.{}.{}", 16 + (n >> 16), (n >> 8) & 0xff, n & 0xff);
     let cidr = pod_cidr(i);
     let instance_id = format!("i-0{}", rng.hex(16));
     let beat = ts(rng, 40);
@@ -217,7 +229,7 @@ pub fn node(rng: &mut Prng, i: usize) -> Value {
         "status": {
             "addresses": [
                 {"address": ip, "type": "InternalIP"},
-                {"address": format!("ip-172-{}-{}-{}.eu-west-1.compute.internal", 16 + (i >> 16), (i >> 8) & 0xff, i & 0xff), "type": "InternalDNS"},
+                {"address": format!("ip-172-{}-{}-{}.eu-west-1.compute.internal", 16 + (n >> 16), (n >> 8) & 0xff, n & 0xff), "type": "InternalDNS"},
                 {"address": name, "type": "Hostname"},
             ],
             "allocatable": {
@@ -274,8 +286,7 @@ fn config_map(rng: &mut Prng, namespace: &str, name: &str, data: &[(&str, &str)]
     })
 }
 
-const NET_CONF: &str =
-    "{\n  \"Network\": \"10.0.0.0/8\",\n  \"EnableNFTables\": false,\n  \"Backend\": {\n    \"Type\": \"vxlan\"\n  }\n}\n";
+const NET_CONF: &str = "{\n  \"Network\": \"10.0.0.0/8\",\n  \"EnableNFTables\": false,\n  \"Backend\": {\n    \"Type\": \"vxlan\"\n  }\n}\n";
 const CNI_CONF: &str = "{\n  \"name\": \"cbr0\",\n  \"cniVersion\": \"0.3.1\",\n  \"plugins\": [\n    {\n      \"type\": \"flannel\",\n      \"delegate\": {\n        \"hairpinMode\": true,\n        \"isDefaultGateway\": true\n      }\n    },\n    {\n      \"type\": \"portmap\",\n      \"capabilities\": {\n        \"portMappings\": true\n      }\n    }\n  ]\n}\n";
 const COREFILE: &str = ".:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf {\n       max_concurrent 1000\n    }\n    cache 30\n    loop\n    reload\n    loadbalance\n}\n";
 

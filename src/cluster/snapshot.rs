@@ -1,14 +1,55 @@
 //! `--cluster-file`: a saved snapshot, the output of
 //! `kubectl get nodes,services,endpointslices,configmaps -A -o yaml|json` (a List), a single
-//! object, or multi-document YAML. JSON takes a fast path that deserialises each item straight
-//! into its Kubernetes type.
+//! object, or multi-document YAML.
+//!
+//! One typed pass reads only what planning uses (a Node's metadata, pod CIDRs, addresses and
+//! conditions; a ConfigMap's data) and skips the rest of every object (images, nodeInfo,
+//! capacity, other kinds), so a large snapshot costs little more than parsing it. Only when
+//! that pass fails is the file read again, item by item, to name the item that is wrong.
 
 use crate::error::{Error, Result};
 use crate::model::ClusterFacts;
-use k8s_openapi::api::core::v1::{ConfigMap, Node};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::collections::BTreeMap;
 use std::path::Path;
+
+/// Any object of a snapshot, reduced to the fields planning uses; a List carries `items`.
+#[derive(Deserialize)]
+struct Lean {
+    kind: Option<String>,
+    #[serde(default)]
+    metadata: ObjectMeta,
+    spec: Option<LeanSpec>,
+    status: Option<LeanStatus>,
+    data: Option<BTreeMap<String, String>>,
+    items: Option<Vec<Lean>>,
+}
+
+#[derive(Deserialize)]
+struct LeanSpec {
+    #[serde(rename = "podCIDR")]
+    pod_cidr: Option<String>,
+    #[serde(rename = "podCIDRs")]
+    pod_cidrs: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct LeanStatus {
+    addresses: Option<Vec<NodeAddress>>,
+    conditions: Option<Vec<LeanCondition>>,
+}
+
+#[derive(Deserialize)]
+struct LeanCondition {
+    #[serde(rename = "type")]
+    type_: String,
+    status: String,
+}
 
 /// The kinds planning reads from a snapshot; everything else is ignored.
 #[derive(Default)]
@@ -17,88 +58,72 @@ pub struct Objects {
     pub config_maps: Vec<ConfigMap>,
 }
 
-#[derive(Deserialize)]
-struct KindOf<'a> {
-    #[serde(borrow)]
-    kind: Option<&'a str>,
-    #[serde(borrow, default)]
-    items: Option<Vec<&'a RawValue>>,
-}
-
 fn culprit(path: &Path, what: impl std::fmt::Display) -> Error {
     Error::usage(format!("--cluster-file {}: {what}", path.display()))
 }
 
-impl Objects {
-    fn add_raw(&mut self, path: &Path, raw: &RawValue, index: usize) -> Result<()> {
-        let head: KindOf = serde_json::from_str(raw.get())
-            .map_err(|e| culprit(path, format!("item {index}: {e}")))?;
-        match head.kind {
-            Some("Node") => self.nodes.push(
-                serde_json::from_str(raw.get())
-                    .map_err(|e| culprit(path, format!("item {index} (Node): {e}")))?,
-            ),
-            Some("ConfigMap") => self.config_maps.push(
-                serde_json::from_str(raw.get())
-                    .map_err(|e| culprit(path, format!("item {index} (ConfigMap): {e}")))?,
-            ),
-            Some(k) if k.ends_with("List") => {
-                for (i, item) in head.items.unwrap_or_default().into_iter().enumerate() {
-                    self.add_raw(path, item, i)?;
-                }
-            }
-            _ => {}
-        }
-        Ok(())
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_events: 200_000_000,
+            max_nodes: 100_000_000,
+            max_total_scalar_bytes: 4_000_000_000,
+            max_documents: 1_000_000,
+        },
     }
+}
 
-    fn add_value(&mut self, path: &Path, v: serde_json::Value, index: usize) -> Result<()> {
-        let kind = v.get("kind").and_then(|k| k.as_str()).unwrap_or_default();
-        match kind {
-            "Node" => self.nodes.push(
-                serde_json::from_value(v)
-                    .map_err(|e| culprit(path, format!("document {index} (Node): {e}")))?,
-            ),
-            "ConfigMap" => self.config_maps.push(
-                serde_json::from_value(v)
-                    .map_err(|e| culprit(path, format!("document {index} (ConfigMap): {e}")))?,
-            ),
-            k if k.ends_with("List") => {
-                let serde_json::Value::Object(mut map) = v else {
-                    return Ok(());
-                };
-                if let Some(serde_json::Value::Array(items)) = map.remove("items") {
-                    for (i, item) in items.into_iter().enumerate() {
-                        self.add_value(path, item, i)?;
-                    }
+impl Objects {
+    fn add(&mut self, item: Lean) {
+        match item.kind.as_deref() {
+            Some("Node") => self.nodes.push(Node {
+                metadata: item.metadata,
+                spec: item.spec.map(|s| NodeSpec {
+                    pod_cidr: s.pod_cidr,
+                    pod_cidrs: s.pod_cidrs,
+                    ..Default::default()
+                }),
+                status: item.status.map(|s| NodeStatus {
+                    addresses: s.addresses,
+                    conditions: s.conditions.map(|c| {
+                        c.into_iter()
+                            .map(|c| NodeCondition {
+                                type_: c.type_,
+                                status: c.status,
+                                ..Default::default()
+                            })
+                            .collect()
+                    }),
+                    ..Default::default()
+                }),
+            }),
+            Some("ConfigMap") => self.config_maps.push(ConfigMap {
+                metadata: item.metadata,
+                data: item.data,
+                ..Default::default()
+            }),
+            Some(k) if k.ends_with("List") => {
+                for i in item.items.unwrap_or_default() {
+                    self.add(i);
                 }
             }
             _ => {}
         }
-        Ok(())
     }
 
     /// Parses snapshot text (JSON or YAML). `path` is only used in messages.
     pub fn parse(path: &Path, text: &str) -> Result<Objects> {
         let mut objects = Objects::default();
         if text.trim_start().starts_with('{') {
-            let raw: &RawValue = serde_json::from_str(text)
-                .map_err(|e| culprit(path, format!("is not valid JSON: {e}")))?;
-            objects.add_raw(path, raw, 0)?;
+            match serde_json::from_str::<Lean>(text) {
+                Ok(doc) => objects.add(doc),
+                Err(e) => return Err(culprit(path, explain_json(text).unwrap_or(e.to_string()))),
+            }
         } else {
-            let options = serde_saphyr::options! {
-                budget: serde_saphyr::budget! {
-                    max_events: 200_000_000,
-                    max_nodes: 100_000_000,
-                    max_total_scalar_bytes: 4_000_000_000,
-                    max_documents: 1_000_000,
-                },
-            };
-            let docs: Vec<serde_json::Value> =
-                serde_saphyr::from_multiple_with_options(text, options)
-                    .map_err(|e| culprit(path, format!("is not valid YAML: {e}")))?;
-            for (i, doc) in docs.into_iter().enumerate() {
-                objects.add_value(path, doc, i)?;
+            let docs: Vec<Lean> = serde_saphyr::from_multiple_with_options(text, yaml_options())
+                .map_err(|e| culprit(path, format!("is not valid YAML: {e}")))?;
+            for doc in docs {
+                objects.add(doc);
             }
         }
         Ok(objects)
@@ -111,6 +136,40 @@ impl Objects {
 
     pub fn facts(&self, path: &Path) -> Result<ClusterFacts> {
         ClusterFacts::from_objects(&self.nodes, &self.config_maps).map_err(|e| culprit(path, e))
+    }
+}
+
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(borrow)]
+    kind: Option<&'a str>,
+    #[serde(borrow, default)]
+    items: Option<Vec<&'a RawValue>>,
+}
+
+/// Finds what is wrong in a JSON snapshot that did not parse, naming the item.
+fn explain_json(text: &str) -> Option<String> {
+    fn walk(raw: &RawValue, index: usize) -> Option<String> {
+        let head: Head = match serde_json::from_str(raw.get()) {
+            Ok(h) => h,
+            Err(e) => return Some(format!("item {index}: {e}")),
+        };
+        match head.kind {
+            Some(k) if k.ends_with("List") => head
+                .items
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+                .find_map(|(i, item)| walk(item, i)),
+            Some(kind @ ("Node" | "ConfigMap")) => serde_json::from_str::<Lean>(raw.get())
+                .err()
+                .map(|e| format!("item {index} ({kind}): {e}")),
+            _ => None,
+        }
+    }
+    match serde_json::from_str::<&RawValue>(text) {
+        Err(e) => Some(format!("is not valid JSON: {e}")),
+        Ok(raw) => walk(raw, 0),
     }
 }
 

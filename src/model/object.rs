@@ -487,9 +487,13 @@ impl PartialOrd for AdcObject {
 }
 
 impl Ord for AdcObject {
+    /// The order of [`ObjectKey`] (kind, then identity), then the other values; compared in
+    /// place, without building keys.
     fn cmp(&self, other: &Self) -> Ordering {
-        self.key()
-            .cmp(&other.key())
+        let k = self.spec().key_len;
+        self.kind
+            .cmp(&other.kind)
+            .then_with(|| self.values[..k].cmp(&other.values[..k]))
             .then_with(|| self.values.cmp(&other.values))
     }
 }
