@@ -337,7 +337,7 @@ impl Planner<'_> {
                 name,
                 "DualStack",
                 format!(
-                    "is dual-stack: planned with its IPv4 pod CIDR {net}; IPv6 pod CIDR {} skipped",
+                    "is dual-stack: only its IPv4 pod CIDR {net} is considered; IPv6 pod CIDR {} is not supported in this version",
                     v6.join(", ")
                 ),
             );
