@@ -50,7 +50,7 @@ fn main() {
             r = &mut run => report(r),
             _ = tokio::signal::ctrl_c() => {
                 eprintln!("interrupted");
-                // Give a writing command a moment to release its lock and log out.
+                // Give a writing command a moment to release its lock.
                 let _ = tokio::time::timeout(std::time::Duration::from_secs(3), &mut run).await;
                 ExitStatus::Interrupted
             }

@@ -67,29 +67,28 @@ fn normalise(scope: &OwnedScope, kind: ResourceKind, recs: &[Record]) -> Result<
     })
 }
 
+/// GET of a whole collection, or nothing when it is not `wanted`.
+async fn list_if(
+    client: &NitroClient,
+    wanted: bool,
+    resource: &str,
+) -> Result<Vec<Record>, NitroError> {
+    match wanted {
+        true => client.get(resource, None, &[]).await,
+        false => Ok(Vec::new()),
+    }
+}
+
 /// Reads the owned scope (and the extras in `opts`).
 pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -> Result<AdcView> {
     let vxlan = scope.mode == Mode::Vxlan;
     let vni = scope.vni.map(|v| v.to_string());
     let need_arp = vxlan || opts.discover_vtep_mac;
-    let none = async { Ok::<Vec<Record>, NitroError>(Vec::new()) };
     let (routes, nsips, arps, hanodes) = tokio::join!(
         client.get("route", None, &[]),
         client.get("nsip", None, &[]),
-        async {
-            if need_arp {
-                client.get("arp", None, &[]).await
-            } else {
-                none.await
-            }
-        },
-        async {
-            if opts.ha || opts.discover_vtep_mac {
-                client.get("hanode", None, &[]).await
-            } else {
-                Ok(Vec::new())
-            }
-        },
+        list_if(client, need_arp, "arp"),
+        list_if(client, opts.ha || opts.discover_vtep_mac, "hanode"),
     );
     let routes = routes.map_err(|e| read_error("routes", e))?;
     let nsips = nsips.map_err(|e| read_error("IP addresses (nsip)", e))?;
