@@ -379,13 +379,11 @@ impl NitroClient {
     /// `POST /config/nsconfig?action=save`; while another save runs (293) retries every 2 s for
     /// up to 30 s.
     pub async fn save_config(&self) -> Result<(), NitroError> {
-        let mut body = Object::new();
-        body.insert("nsconfig".into(), Value::Object(Object::new()));
         let call = Call {
             method: Method::POST,
             resource: "nsconfig",
             path: format!("{API_PREFIX}/nsconfig?action=save"),
-            body: Some(Value::Object(body)),
+            body: Some(serde_json::json!({"nsconfig": {}})),
             onerror_continue: false,
             retry: Retry::Writes,
             write: true,
@@ -417,13 +415,11 @@ impl NitroClient {
             .token
             .take();
         let Some(token) = token else { return };
-        let mut body = Object::new();
-        body.insert("logout".into(), Value::Object(Object::new()));
         let call = Call {
             method: Method::POST,
             resource: "logout",
             path: format!("{API_PREFIX}/logout"),
-            body: Some(Value::Object(body)),
+            body: Some(serde_json::json!({"logout": {}})),
             onerror_continue: false,
             retry: Retry::Never,
             write: false,
