@@ -28,7 +28,7 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l kub
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -s n -l namespace -d 'Namespace for namespaced objects the tool reads (--adc-secret without a namespace)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -s n -l namespace -d 'Namespace of the --adc-secret Secret when it is given without one (default: the kubeconfig context\'s namespace)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l request-timeout -d 'Timeout of a single Kubernetes request (e.g. 30s, 1m; 0 = none)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l config -d 'YAML settings file (keys as in the README\'s settings table)' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l cluster-name -d 'Cluster name used in owned object names and markers (default: kubeconfig cluster name)' -r
@@ -49,7 +49,7 @@ remove\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l adc-url -d 'NITRO base URL of the ADC (the HA primary or a floating management SNIP)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l adc-username -d 'NITRO user [default: nsroot]' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l adc-password-file -d 'File holding the NITRO password (there is deliberately no password flag; or set NETSCALER_PASSWORD)' -r -F
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l adc-secret -d 'Kubernetes Secret `namespace/name` with keys `username` and `password`' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l adc-secret -d 'Kubernetes Secret `[namespace/]name` with keys `username` and `password`' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l adc-ca-file -d 'PEM bundle of CAs to trust for the ADC\'s certificate (default: system roots)' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
@@ -77,7 +77,7 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -s n -l namespace -d 'Namespace for namespaced objects the tool reads (--adc-secret without a namespace)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -s n -l namespace -d 'Namespace of the --adc-secret Secret when it is given without one (default: the kubeconfig context\'s namespace)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l request-timeout -d 'Timeout of a single Kubernetes request (e.g. 30s, 1m; 0 = none)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l config -d 'YAML settings file (keys as in the README\'s settings table)' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l cluster-name -d 'Cluster name used in owned object names and markers (default: kubeconfig cluster name)' -r
@@ -98,7 +98,7 @@ remove\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l adc-url -d 'NITRO base URL of the ADC (the HA primary or a floating management SNIP)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l adc-username -d 'NITRO user [default: nsroot]' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l adc-password-file -d 'File holding the NITRO password (there is deliberately no password flag; or set NETSCALER_PASSWORD)' -r -F
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l adc-secret -d 'Kubernetes Secret `namespace/name` with keys `username` and `password`' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l adc-secret -d 'Kubernetes Secret `[namespace/]name` with keys `username` and `password`' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l adc-ca-file -d 'PEM bundle of CAs to trust for the ADC\'s certificate (default: system roots)' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
@@ -117,7 +117,7 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -s n -l namespace -d 'Namespace for namespaced objects the tool reads (--adc-secret without a namespace)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -s n -l namespace -d 'Namespace of the --adc-secret Secret when it is given without one (default: the kubeconfig context\'s namespace)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l request-timeout -d 'Timeout of a single Kubernetes request (e.g. 30s, 1m; 0 = none)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l config -d 'YAML settings file (keys as in the README\'s settings table)' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l cluster-name -d 'Cluster name used in owned object names and markers (default: kubeconfig cluster name)' -r
@@ -138,7 +138,7 @@ remove\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l adc-url -d 'NITRO base URL of the ADC (the HA primary or a floating management SNIP)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l adc-username -d 'NITRO user [default: nsroot]' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l adc-password-file -d 'File holding the NITRO password (there is deliberately no password flag; or set NETSCALER_PASSWORD)' -r -F
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l adc-secret -d 'Kubernetes Secret `namespace/name` with keys `username` and `password`' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l adc-secret -d 'Kubernetes Secret `[namespace/]name` with keys `username` and `password`' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l adc-ca-file -d 'PEM bundle of CAs to trust for the ADC\'s certificate (default: system roots)' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
@@ -159,7 +159,7 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand appl
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -s n -l namespace -d 'Namespace for namespaced objects the tool reads (--adc-secret without a namespace)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -s n -l namespace -d 'Namespace of the --adc-secret Secret when it is given without one (default: the kubeconfig context\'s namespace)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l request-timeout -d 'Timeout of a single Kubernetes request (e.g. 30s, 1m; 0 = none)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l config -d 'YAML settings file (keys as in the README\'s settings table)' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l cluster-name -d 'Cluster name used in owned object names and markers (default: kubeconfig cluster name)' -r
@@ -180,7 +180,7 @@ remove\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l adc-url -d 'NITRO base URL of the ADC (the HA primary or a floating management SNIP)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l adc-username -d 'NITRO user [default: nsroot]' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l adc-password-file -d 'File holding the NITRO password (there is deliberately no password flag; or set NETSCALER_PASSWORD)' -r -F
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l adc-secret -d 'Kubernetes Secret `namespace/name` with keys `username` and `password`' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l adc-secret -d 'Kubernetes Secret `[namespace/]name` with keys `username` and `password`' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l adc-ca-file -d 'PEM bundle of CAs to trust for the ADC\'s certificate (default: system roots)' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
@@ -206,7 +206,7 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand tear
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l user -d 'The kubeconfig user to use' -r
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s n -l namespace -d 'Namespace for namespaced objects the tool reads (--adc-secret without a namespace)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s n -l namespace -d 'Namespace of the --adc-secret Secret when it is given without one (default: the kubeconfig context\'s namespace)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l request-timeout -d 'Timeout of a single Kubernetes request (e.g. 30s, 1m; 0 = none)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l config -d 'YAML settings file (keys as in the README\'s settings table)' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l cluster-name -d 'Cluster name used in owned object names and markers (default: kubeconfig cluster name)' -r
@@ -227,7 +227,7 @@ remove\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l adc-url -d 'NITRO base URL of the ADC (the HA primary or a floating management SNIP)' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l adc-username -d 'NITRO user [default: nsroot]' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l adc-password-file -d 'File holding the NITRO password (there is deliberately no password flag; or set NETSCALER_PASSWORD)' -r -F
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l adc-secret -d 'Kubernetes Secret `namespace/name` with keys `username` and `password`' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l adc-secret -d 'Kubernetes Secret `[namespace/]name` with keys `username` and `password`' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l adc-ca-file -d 'PEM bundle of CAs to trust for the ADC\'s certificate (default: system roots)' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''

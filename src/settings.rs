@@ -58,8 +58,12 @@ pub enum PasswordSource {
     Env(Password),
     /// `--adc-password-file` / `adc.passwordFile`.
     File(PathBuf),
-    /// `--adc-secret` / `adc.passwordSecret`: a Secret with keys `username` and `password`.
-    Secret { namespace: String, name: String },
+    /// `--adc-secret` / `adc.passwordSecret`: a Secret with keys `username` and `password`;
+    /// without a namespace, the one of `-n` or the kubeconfig context.
+    Secret {
+        namespace: Option<String>,
+        name: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -362,12 +366,20 @@ fn resolve_adc(args: &SettingsArgs, file: &AdcConfig) -> Result<AdcSettings> {
         ));
     }
     let secret = |text: &str, flag: &str, key: &str| -> Result<PasswordSource> {
-        let (namespace, name) = text
-            .split_once('/')
-            .filter(|(n, m)| !n.is_empty() && !m.is_empty())
-            .ok_or_else(|| bad(key, flag, format!("{text:?} is not namespace/name")))?;
+        let (namespace, name) = match text.split_once('/') {
+            Some((ns, name)) => (Some(ns), name),
+            None => (None, text),
+        };
+        let valid = |s: &str| !s.is_empty() && !s.contains('/');
+        if !valid(name) || namespace.is_some_and(|ns| !valid(ns)) {
+            return Err(bad(
+                key,
+                flag,
+                format!("{text:?} is not NAME or NAMESPACE/NAME"),
+            ));
+        }
         Ok(PasswordSource::Secret {
-            namespace: namespace.into(),
+            namespace: namespace.map(str::to_string),
             name: name.into(),
         })
     };
@@ -498,7 +510,7 @@ mod tests {
                 "adc.url (--adc-url)",
             ),
             (
-                |a| a.adc.adc_secret = Some("justname".into()),
+                |a| a.adc.adc_secret = Some("ns/".into()),
                 "adc.passwordSecret",
             ),
         ];

@@ -63,7 +63,8 @@ pub struct KubeArgs {
     /// The kubeconfig user to use
     #[arg(long, global = true, value_name = "NAME")]
     pub user: Option<String>,
-    /// Namespace for namespaced objects the tool reads (--adc-secret without a namespace)
+    /// Namespace of the --adc-secret Secret when it is given without one (default: the
+    /// kubeconfig context's namespace)
     #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
     /// Timeout of a single Kubernetes request (e.g. 30s, 1m; 0 = none)
@@ -135,8 +136,8 @@ pub struct AdcArgs {
     /// NETSCALER_PASSWORD)
     #[arg(long, global = true, value_name = "FILE")]
     pub adc_password_file: Option<PathBuf>,
-    /// Kubernetes Secret `namespace/name` with keys `username` and `password`
-    #[arg(long, global = true, value_name = "NS/NAME")]
+    /// Kubernetes Secret `[namespace/]name` with keys `username` and `password`
+    #[arg(long, global = true, value_name = "[NS/]NAME")]
     pub adc_secret: Option<String>,
     /// PEM bundle of CAs to trust for the ADC's certificate (default: system roots)
     #[arg(long, global = true, value_name = "FILE")]

@@ -107,6 +107,9 @@ pub async fn connect(args: &KubeArgs) -> Result<KubeContext> {
         config.connect_timeout = Some(t);
         config.write_timeout = Some(t);
     }
+    if let Some(ns) = &args.namespace {
+        config.default_namespace = ns.clone();
+    }
     let default_namespace = config.default_namespace.clone();
     let client = kube::Client::try_from(config).map_err(kube_err)?;
     Ok(KubeContext {

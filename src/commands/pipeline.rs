@@ -60,6 +60,7 @@ async fn credentials(settings: &Settings, kube: &kube::Client) -> Result<(String
             Ok((adc.username.clone(), Password::new(pw)))
         }
         Some(PasswordSource::Secret { namespace, name }) => {
+            let namespace = namespace.as_deref().unwrap_or(kube.default_namespace());
             let api: kube::Api<Secret> = kube::Api::namespaced(kube.clone(), namespace);
             let secret = api
                 .get(name)

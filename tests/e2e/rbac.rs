@@ -157,6 +157,16 @@ stringData: {username: nsroot, password: nsroot}
     run(&["diff"], 1).stdout_has("+ node netscaler-rbac");
     run(&["apply", "--yes"], 0);
     run(&["diff"], 0).stdout_has("No changes");
+    // A Secret named without its namespace is looked up in -n's namespace.
+    netscaler(&[
+        "diff",
+        "-n",
+        "kube-system",
+        "--adc-secret",
+        "netscaler-credentials",
+    ])
+    .args(args(&api, &adc))
+    .expect(0);
     let node = api
         .kubectl(&[
             "get",
