@@ -5,7 +5,7 @@ use clap::Parser;
 use kubectl_netscaler::cli::{Cli, LogFormat};
 use kubectl_netscaler::exit::ExitStatus;
 
-fn init_logging(verbose: u8, format: LogFormat) {
+fn init_logging(verbose: u8, format: LogFormat, ansi: bool) {
     let default = match verbose {
         0 => "warn",
         1 => "info",
@@ -19,6 +19,7 @@ fn init_logging(verbose: u8, format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .with_target(false);
     match format {
         LogFormat::Json => builder.json().init(),
@@ -30,7 +31,11 @@ fn main() {
     // One rustls provider (ring) for both the Kubernetes client and the NITRO client.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
-    init_logging(cli.global.verbose, cli.global.log_format);
+    init_logging(
+        cli.global.verbose,
+        cli.global.log_format,
+        kubectl_netscaler::render::use_color_stderr(cli.global.color),
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -16,9 +16,8 @@ fn digest(bytes: &[u8]) -> String {
 struct CanonicalNode<'a> {
     name: &'a str,
     created: Option<&'a str>,
-    /// Labels matter only through these two facts; other label changes do not stale a plan.
+    /// Labels matter only through this fact; other label changes do not stale a plan.
     selected: bool,
-    adc_node: bool,
     pod_cidrs: &'a [String],
     flannel: &'a BTreeMap<String, String>,
     addresses: &'a [(String, String)],
@@ -30,7 +29,6 @@ fn node_digest(n: &NodeFacts, selector: Option<&LabelSelector>) -> String {
         name: &n.name,
         created: n.created.as_deref(),
         selected: selector.is_none_or(|s| s.matches(&n.labels)),
-        adc_node: n.is_adc_node(),
         pod_cidrs: &n.pod_cidrs,
         flannel: &n.flannel,
         addresses: &n.addresses,
@@ -52,11 +50,14 @@ pub struct InputDigests {
 }
 
 impl InputDigests {
+    /// ADC Node objects (this tool's own, any cluster's) are not inputs: planning skips them,
+    /// and `apply` creating ours must not stale a plan written before it.
     pub fn of(facts: &ClusterFacts, selector: Option<&LabelSelector>) -> InputDigests {
         InputDigests {
             nodes: facts
                 .nodes
                 .iter()
+                .filter(|n| !n.is_adc_node())
                 .map(|n| (n.name.clone(), node_digest(n, selector)))
                 .collect(),
             net_conf: net_conf_digest(facts.net_conf.as_ref()),
@@ -122,5 +123,26 @@ mod tests {
             da.describe_changes(&InputDigests::of(&c, None)),
             ["node a was removed", "node b changed", "node c was added"]
         );
+    }
+
+    #[test]
+    fn adc_node_objects_are_not_inputs() {
+        let a = ClusterFacts {
+            nodes: vec![node("a", "10.244.1.0/24")],
+            ..Default::default()
+        };
+        let mut with_adc = a.clone();
+        let mut adc = node("netscaler-prod", "10.244.254.0/24");
+        adc.labels.insert(
+            crate::model::LABEL_MANAGED_BY.into(),
+            crate::model::MANAGED_BY.into(),
+        );
+        with_adc.nodes.push(adc);
+        let (da, dw) = (
+            InputDigests::of(&a, None),
+            InputDigests::of(&with_adc, None),
+        );
+        assert_eq!(da.fingerprint(), dw.fingerprint());
+        assert!(da.describe_changes(&dw).is_empty());
     }
 }

@@ -12,13 +12,19 @@ use std::io::IsTerminal;
 
 /// Whether to colour output: `--color`, then `NO_COLOR`, then whether stdout is a terminal.
 pub fn use_color(arg: ColorArg) -> bool {
+    color_for(arg, std::io::stdout().is_terminal())
+}
+
+/// The same decision for what goes to stderr (log lines, diagnostics, progress).
+pub fn use_color_stderr(arg: ColorArg) -> bool {
+    color_for(arg, std::io::stderr().is_terminal())
+}
+
+fn color_for(arg: ColorArg, terminal: bool) -> bool {
     match arg {
         ColorArg::Always => true,
         ColorArg::Never => false,
-        ColorArg::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
+        ColorArg::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && terminal,
     }
 }
 

@@ -585,6 +585,20 @@ fn a_stale_plan_is_refused_naming_the_node() {
     assert_eq!(bed.state(), converged);
 }
 
+/// The ADC's own Node object is not a plan input: a plan written before the first apply is
+/// still current after `apply` created that Node.
+#[test]
+fn a_plan_written_before_the_first_apply_is_not_stale_after_it() {
+    let bed = Bed::start();
+    let plan = bed.dir.path().join("before.json").display().to_string();
+    bed.run(&["plan", "--out", &plan]).expect(0);
+    bed.run(&["apply", "--yes"]).expect(0);
+    assert_adc_node(&bed);
+    bed.adc.clear_requests();
+    bed.run(&["apply", &plan, "--yes"]).expect(0);
+    bed.assert_no_adc_writes("a converged ADC and a current plan");
+}
+
 #[test]
 fn a_live_lock_refuses_and_an_expired_one_is_taken_over() {
     let bed = Bed::start();

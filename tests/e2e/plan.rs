@@ -976,3 +976,27 @@ fn runs_as_an_installed_kubectl_plugin() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("vtepIp"));
 }
+
+/// Log lines on a non-terminal stderr carry no ANSI escapes, and `--color always` still
+/// decides for them (SPEC §6: `--color never` and `NO_COLOR` are honoured).
+#[test]
+fn log_lines_on_a_pipe_have_no_colour_escapes() {
+    let fake = fake_with_fixture();
+    let dir = tempdir();
+    let kc = kubeconfig(&fake, dir.path(), "lab-west");
+    for extra in [&["-vv"][..], &["-vv", "--color", "never"]] {
+        let out = plan_live(&kc, extra).expect(0);
+        assert!(
+            out.stderr.contains("listed a page of nodes"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains('\u{1b}'),
+            "no escapes with {extra:?}: {}",
+            out.stderr
+        );
+    }
+    let out = plan_live(&kc, &["-vv", "--color", "always"]).expect(0);
+    assert!(out.stderr.contains('\u{1b}'), "{}", out.stderr);
+}
