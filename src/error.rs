@@ -1,5 +1,5 @@
-//! Typed errors of the product. Each variant maps to one [`ExitStatus`]; `anyhow` is only used
-//! at the outer edge (main) for context.
+//! Typed errors of the product. Each variant maps to one [`ExitStatus`]; `main` prints the
+//! error and exits with that status.
 
 use crate::exit::ExitStatus;
 
