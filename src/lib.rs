@@ -17,13 +17,17 @@ pub mod settings;
 use cli::{Cli, Command};
 use error::Result;
 use exit::ExitStatus;
+pub use tokio_util::sync::CancellationToken;
 
-/// Runs a parsed command line.
-pub async fn run(cli: Cli) -> Result<ExitStatus> {
+/// Runs a parsed command line. `cancel` is the one cancellation signal (Ctrl-C, SIGTERM):
+/// a writing command stops at a safe point, releases its lock and returns
+/// [`error::Error::Interrupted`].
+pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<ExitStatus> {
+    let out = render::Printer::new(cli.global.color);
     match &cli.command {
-        Command::Plan(args) => commands::plan::run(&cli, args).await,
-        Command::Diff(args) => commands::diff::run(&cli, args).await,
-        Command::Apply(args) => commands::apply::apply(&cli, args).await,
-        Command::Teardown(args) => commands::apply::teardown(&cli, args).await,
+        Command::Plan(args) => commands::plan::run(&cli, args, &out).await,
+        Command::Diff(args) => commands::diff::run(&cli, args, &out).await,
+        Command::Apply(args) => commands::apply::apply(&cli, args, &out, &cancel).await,
+        Command::Teardown(args) => commands::apply::teardown(&cli, args, &out, &cancel).await,
     }
 }

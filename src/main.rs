@@ -2,7 +2,9 @@
 //! and maps the outcome to the documented exit status.
 
 use clap::Parser;
+use kubectl_netscaler::CancellationToken;
 use kubectl_netscaler::cli::{Cli, LogFormat};
+use kubectl_netscaler::error::{Error, Result};
 use kubectl_netscaler::exit::ExitStatus;
 
 fn init_logging(verbose: u8, format: LogFormat, ansi: bool) {
@@ -42,24 +44,63 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let status = runtime.block_on(async {
-        let report = |r: kubectl_netscaler::error::Result<ExitStatus>| match r {
-            Ok(status) => status,
-            Err(e) => {
-                eprintln!("error: {e}");
-                e.exit_status()
-            }
-        };
-        let run = kubectl_netscaler::run(cli);
+        let cancel = CancellationToken::new();
+        let run = kubectl_netscaler::run(cli, cancel.clone());
         tokio::pin!(run);
         tokio::select! {
             r = &mut run => report(r),
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("interrupted");
-                // Give a writing command a moment to release its lock.
-                let _ = tokio::time::timeout(std::time::Duration::from_secs(3), &mut run).await;
+            () = interrupted() => {
+                note("interrupted");
+                cancel.cancel();
+                // The command stops at a safe point and releases its lock; it gets a bounded
+                // grace period, so a second signal is never needed.
+                if let Ok(Err(e)) = tokio::time::timeout(GRACE, &mut run).await
+                    && !matches!(e, Error::Interrupted)
+                {
+                    note(&format!("error: {e}"));
+                }
                 ExitStatus::Interrupted
             }
         }
     });
     std::process::exit(status.code());
+}
+
+/// How long an interrupted command may take to stop cleanly.
+const GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn note(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+fn report(r: Result<ExitStatus>) -> ExitStatus {
+    match r {
+        Ok(status) => status,
+        Err(e) => {
+            note(&format!("error: {e}"));
+            e.exit_status()
+        }
+    }
+}
+
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (a CI job cancelled, a pod stopped).
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -2,7 +2,7 @@
 //! changes in bulk and the ADC Node object, save the ADC configuration, report.
 
 use super::pipeline::{Prepared, Target, brake, connect_cluster, prepare};
-use crate::cli::{Cli, DiffOutput, WriteArgs};
+use crate::cli::{Cli, WriteArgs};
 use crate::cluster::{access, adc_node, lock::LeaseLock};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
@@ -11,6 +11,7 @@ use crate::render;
 use crate::settings::Settings;
 use std::io::IsTerminal;
 use std::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 /// Which writing command runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,33 +62,20 @@ fn confirm(verb: Verb, args: &WriteArgs) -> Result<()> {
     }
 }
 
-fn progress_bar(total: usize) -> Option<indicatif::ProgressBar> {
-    if total == 0 || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new(total as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} {bar:40} {pos}/{len} NITRO operations {elapsed}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    Some(bar)
-}
-
 /// Runs `apply [PLAN]` (`target` Live or PlanFile) or `teardown` (`target` Empty).
 pub async fn run(
     cli: &Cli,
     verb: Verb,
     args: &WriteArgs,
     target: Target<'_>,
+    out: &render::Printer,
+    cancel: &CancellationToken,
 ) -> Result<ExitStatus> {
     let settings = Settings::resolve(&cli.settings, Some(args))?;
     if !args.dry_run {
         // Refuse at once, before anything is contacted, rather than after the read phase.
         require_confirmation_channel(verb, args)?;
     }
-    let color = render::use_color(cli.global.color);
     let (kube, settings) = connect_cluster(cli, settings).await?;
     // The lock is taken before anything is read, so the change set cannot go stale under
     // another writer between the read and the writes.
@@ -99,14 +87,14 @@ pub async fn run(
     };
     let work = async {
         let p = prepare(&kube, settings, target, true).await?;
-        let result = execute_prepared(verb, args, &p, color).await;
+        let result = execute_prepared(verb, args, &p, out).await;
         p.nitro.logout().await;
         result
     };
     // On Ctrl-C the lock is still released (a rerun converges from wherever this stopped).
     let result = tokio::select! {
         r = work => r,
-        _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
+        _ = cancel.cancelled() => Err(Error::Interrupted),
     };
     if let Some(lock) = lock {
         lock.release().await;
@@ -118,15 +106,12 @@ async fn execute_prepared(
     verb: Verb,
     args: &WriteArgs,
     p: &Prepared,
-    color: bool,
+    out: &render::Printer,
 ) -> Result<ExitStatus> {
     if verb == Verb::Apply {
-        render::print_diagnostics_stderr(
-            &p.desired.diagnostics,
-            color && args.output == DiffOutput::Table,
-        );
+        out.diagnostics(&p.desired.diagnostics);
     }
-    print!("{}", render::diff::render(&p.changes, args.output, color));
+    out.data(&render::diff::render(&p.changes, args.output, out.color()));
     if p.changes.is_empty() || args.dry_run {
         return Ok(ExitStatus::Success);
     }
@@ -141,24 +126,24 @@ async fn execute_prepared(
     }
     confirm(verb, args)?;
     let started = Instant::now();
-    let (outcome, node_error) = write(p, args).await?;
+    let (outcome, node_error) = write(p, args, out).await?;
     let stats = p.nitro.stats();
     let summary = p.changes.summary();
     for f in &outcome.failed {
-        eprintln!("failed: {f}");
+        out.note(&format!("failed: {f}"));
     }
     if let Some(e) = &node_error {
-        eprintln!(
+        out.note(&format!(
             "failed: node {}: {e}",
             p.changes
                 .node
                 .as_ref()
                 .map(|n| n.name.as_str())
                 .unwrap_or("")
-        );
+        ));
     }
     let failed = outcome.failed.len() + usize::from(node_error.is_some());
-    eprintln!(
+    out.note(&format!(
         "{} {} changes ({} add, {} update, {} delete), {} failed; {} NITRO requests ({} writes) in {:.1}s.",
         if failed == 0 {
             "Applied"
@@ -173,7 +158,7 @@ async fn execute_prepared(
         stats.requests,
         stats.writes,
         started.elapsed().as_secs_f64()
-    );
+    ));
     if failed > 0 {
         return Err(Error::Partial(format!(
             "{failed} operations failed (listed above); the rest was applied; fix the cause and rerun to converge"
@@ -183,9 +168,13 @@ async fn execute_prepared(
 }
 
 /// Pushes the ADC changes, then the Node object, then saves the ADC configuration.
-async fn write(p: &Prepared, args: &WriteArgs) -> Result<(ExecOutcome, Option<Error>)> {
+async fn write(
+    p: &Prepared,
+    args: &WriteArgs,
+    out: &render::Printer,
+) -> Result<(ExecOutcome, Option<Error>)> {
     let total = execute::operation_count(&p.changes);
-    let bar = progress_bar(total);
+    let bar = out.progress_bar(total, "NITRO operations");
     let tick = |n: usize| {
         if let Some(b) = &bar {
             b.inc(n as u64);
@@ -221,24 +210,34 @@ async fn write(p: &Prepared, args: &WriteArgs) -> Result<(ExecOutcome, Option<Er
     let save = p.settings.save_config && !args.no_save_config;
     if save && outcome.succeeded > 0 {
         if let Err(e) = p.nitro.save_config().await {
-            eprintln!(
+            out.note(&format!(
                 "warning: the changes are live but saving the ADC configuration failed: {e}; run `save ns config` on the ADC"
-            );
+            ));
         }
     }
     Ok((outcome, node_error))
 }
 
 /// `apply [PLAN]`.
-pub async fn apply(cli: &Cli, args: &crate::cli::ApplyArgs) -> Result<ExitStatus> {
+pub async fn apply(
+    cli: &Cli,
+    args: &crate::cli::ApplyArgs,
+    out: &render::Printer,
+    cancel: &CancellationToken,
+) -> Result<ExitStatus> {
     let target = match &args.plan {
         Some(p) => Target::PlanFile(p),
         None => Target::Live,
     };
-    run(cli, Verb::Apply, &args.write, target).await
+    run(cli, Verb::Apply, &args.write, target, out, cancel).await
 }
 
 /// `teardown`.
-pub async fn teardown(cli: &Cli, args: &crate::cli::TeardownArgs) -> Result<ExitStatus> {
-    run(cli, Verb::Teardown, &args.write, Target::Empty).await
+pub async fn teardown(
+    cli: &Cli,
+    args: &crate::cli::TeardownArgs,
+    out: &render::Printer,
+    cancel: &CancellationToken,
+) -> Result<ExitStatus> {
+    run(cli, Verb::Teardown, &args.write, Target::Empty, out, cancel).await
 }

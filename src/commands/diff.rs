@@ -2,23 +2,19 @@
 //! 1 when there are differences, >1 on error (as `kubectl diff`).
 
 use super::pipeline::{Target, connect_cluster, prepare};
-use crate::cli::{Cli, DiffArgs, DiffOutput};
+use crate::cli::{Cli, DiffArgs};
 use crate::error::Result;
 use crate::exit::ExitStatus;
 use crate::render;
 use crate::settings::Settings;
 
-pub async fn run(cli: &Cli, args: &DiffArgs) -> Result<ExitStatus> {
+pub async fn run(cli: &Cli, args: &DiffArgs, out: &render::Printer) -> Result<ExitStatus> {
     let settings = Settings::resolve(&cli.settings, None)?;
     let (kube, settings) = connect_cluster(cli, settings).await?;
     let p = prepare(&kube, settings, Target::Live, false).await?;
     p.nitro.logout().await;
-    let color = render::use_color(cli.global.color);
-    render::print_diagnostics_stderr(
-        &p.desired.diagnostics,
-        color && args.output == DiffOutput::Table,
-    );
-    print!("{}", render::diff::render(&p.changes, args.output, color));
+    out.diagnostics(&p.desired.diagnostics);
+    out.data(&render::diff::render(&p.changes, args.output, out.color()));
     Ok(if p.changes.is_empty() {
         ExitStatus::Success
     } else {

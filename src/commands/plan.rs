@@ -52,25 +52,24 @@ pub fn check_strict(settings: &Settings, desired: &Desired) -> Result<()> {
     Ok(())
 }
 
-pub async fn run(cli: &Cli, args: &PlanArgs) -> Result<ExitStatus> {
+pub async fn run(cli: &Cli, args: &PlanArgs, out: &render::Printer) -> Result<ExitStatus> {
     let settings = Settings::resolve(&cli.settings, None)?;
     let (settings, facts) = load(cli, settings, args.cluster_file.as_deref()).await?;
     let (desired, digests) = compute(&settings, &facts)?;
-    let color = render::use_color(cli.global.color);
-    print!("{}", render::plan::render(&desired, &digests, args.output));
+    out.data(&render::plan::render(&desired, &digests, args.output));
     if matches!(args.output, PlanOutput::Commands) {
-        render::print_diagnostics_stderr(&desired.diagnostics, color);
+        out.diagnostics(&desired.diagnostics);
     }
     check_strict(&settings, &desired)?;
-    if let Some(out) = &args.out {
+    if let Some(path) = &args.out {
         let doc = render::plan::document(&desired, &digests);
-        std::fs::write(out, render::to_json(&doc))
-            .map_err(|e| Error::usage(format!("--out {}: {e}", out.display())))?;
-        eprintln!(
+        std::fs::write(path, render::to_json(&doc))
+            .map_err(|e| Error::usage(format!("--out {}: {e}", path.display())))?;
+        out.note(&format!(
             "Plan written to {}; apply it with: kubectl netscaler apply {}",
-            out.display(),
-            out.display()
-        );
+            path.display(),
+            path.display()
+        ));
     }
     Ok(ExitStatus::Success)
 }

@@ -8,7 +8,92 @@ pub mod plan;
 use crate::cli::ColorArg;
 use crate::model::{Diagnostic, Level};
 use comfy_table::{Cell, ContentArrangement, Table, presets};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The one way output leaves the process. It knows whether stdout and stderr are terminals
+/// (colour, progress bars), and a reader that went away (`plan | head -1`: EPIPE) is not an
+/// error: the rest of the data is dropped quietly and the command finishes as it would have.
+#[derive(Debug)]
+pub struct Printer {
+    color_out: bool,
+    color_err: bool,
+    stderr_terminal: bool,
+    stdout_closed: AtomicBool,
+}
+
+impl Printer {
+    pub fn new(arg: ColorArg) -> Printer {
+        Printer {
+            color_out: use_color(arg),
+            color_err: use_color_stderr(arg),
+            stderr_terminal: std::io::stderr().is_terminal(),
+            stdout_closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether data on stdout is coloured.
+    pub fn color(&self) -> bool {
+        self.color_out
+    }
+
+    /// Writes data (a rendered document or table) to stdout.
+    pub fn data(&self, text: &str) {
+        if self.stdout_closed.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            // A closed pipe ends the output, never the command; nothing else can be done
+            // about an unwritable stdout either, so both are dropped quietly.
+            self.stdout_closed.store(true, Ordering::Relaxed);
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                tracing::debug!("cannot write to stdout: {e}");
+            }
+        }
+    }
+
+    /// One line for the operator on stderr (notes, results, summaries).
+    pub fn note(&self, line: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+
+    /// Diagnostics as lines on stderr (for outputs whose stdout must stay machine-readable);
+    /// info-level ones (expected skips) are logs, shown with -v.
+    pub fn diagnostics(&self, diags: &[Diagnostic]) {
+        for d in diags {
+            if d.level == Level::Info {
+                tracing::info!(
+                    node = d.node.as_deref().unwrap_or(""),
+                    reason = d.reason,
+                    "{}",
+                    d.message
+                );
+                continue;
+            }
+            let level = paint(self.color_err, "33", "warning");
+            match &d.node {
+                Some(n) => self.note(&format!("{level}: node {n}: {} ({})", d.message, d.reason)),
+                None => self.note(&format!("{level}: {} ({})", d.message, d.reason)),
+            }
+        }
+    }
+
+    /// A progress bar on a terminal stderr; `None` otherwise (or with nothing to do).
+    pub fn progress_bar(&self, total: usize, what: &str) -> Option<indicatif::ProgressBar> {
+        if total == 0 || !self.stderr_terminal {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "{{spinner}} {{bar:40}} {{pos}}/{{len}} {what} {{elapsed}}"
+            ))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    }
+}
 
 /// Whether to colour output: `--color`, then `NO_COLOR`, then whether stdout is a terminal.
 pub fn use_color(arg: ColorArg) -> bool {
@@ -76,30 +161,6 @@ pub fn level_str(l: Level) -> &'static str {
     match l {
         Level::Info => "info",
         Level::Warning => "warning",
-    }
-}
-
-/// Diagnostics as log lines on stderr (for formats whose stdout must stay machine-readable).
-pub fn print_diagnostics_stderr(diags: &[Diagnostic], color: bool) {
-    // Info-level diagnostics (expected skips) are logs, shown with -v.
-    for d in diags {
-        if d.level == Level::Info {
-            tracing::info!(
-                node = d.node.as_deref().unwrap_or(""),
-                reason = d.reason,
-                "{}",
-                d.message
-            );
-            continue;
-        }
-        let level = match d.level {
-            Level::Warning => paint(color, "33", "warning"),
-            Level::Info => "info".to_string(),
-        };
-        match &d.node {
-            Some(n) => eprintln!("{level}: node {n}: {} ({})", d.message, d.reason),
-            None => eprintln!("{level}: {} ({})", d.message, d.reason),
-        }
     }
 }
 

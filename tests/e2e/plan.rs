@@ -1000,3 +1000,62 @@ fn log_lines_on_a_pipe_have_no_colour_escapes() {
     let out = plan_live(&kc, &["-vv", "--color", "always"]).expect(0);
     assert!(out.stderr.contains('\u{1b}'), "{}", out.stderr);
 }
+
+/// A flannel cluster of `n` Ready nodes (pod CIDRs 10.<1+i/250>.<i%250>.0/24 inside
+/// 10.0.0.0/8), as a `kubectl get nodes -o json` List.
+fn many_nodes(n: u32) -> Value {
+    let items: Vec<Value> = (0..n)
+        .map(|i| {
+            let (a, b) = (1 + i / 250, i % 250);
+            json!({
+                "apiVersion": "v1", "kind": "Node",
+                "metadata": {"name": format!("n{i}"), "creationTimestamp": "2026-01-10T09:00:00Z",
+                    "annotations": {
+                        "flannel.alpha.coreos.com/backend-data":
+                            format!(r#"{{"VNI":1,"VtepMAC":"0a:58:0a:{a:02x}:{b:02x}:00"}}"#),
+                        "flannel.alpha.coreos.com/backend-type": "vxlan",
+                        "flannel.alpha.coreos.com/public-ip": format!("192.168.{a}.{b}")}},
+                "spec": {"podCIDR": format!("10.{a}.{b}.0/24")},
+                "status": {"addresses": [{"type": "InternalIP", "address": format!("192.168.{a}.{b}")}],
+                    "conditions": [{"type": "Ready", "status": "True"}]}
+            })
+        })
+        .collect();
+    json!({"apiVersion": "v1", "kind": "List", "items": items})
+}
+
+/// A reader that goes away (`plan -o commands | head -1`) ends the output quietly: no panic,
+/// no error, the usual exit status.
+#[test]
+fn a_closed_stdout_pipe_is_a_quiet_exit() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempdir();
+    // Far more output than a pipe buffers, so the writes after `head` left do fail.
+    let cluster = write_json(dir.path(), "big.json", &many_nodes(2_000));
+    let mut child = std::process::Command::new(support::bin())
+        .args(["plan", "-o", "commands", "--cluster-name", "prod"])
+        .args([
+            "--vtep-ip",
+            "192.168.0.250",
+            "--adc-pod-cidr",
+            "10.250.0.0/24",
+        ])
+        .args(["--cluster-cidr", "10.0.0.0/8", "--cluster-file"])
+        .arg(&cluster)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader is dropped here: the pipe is closed.
+    assert!(first.starts_with("add vxlan"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+}
