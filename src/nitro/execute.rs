@@ -4,7 +4,7 @@
 //! done, so a rerun after an interrupted run converges without duplicates.
 
 use super::{BulkOp, NitroClient, NitroError};
-use crate::model::{AdcObject, ChangeSet, Op, Step};
+use crate::model::{AdcObject, ChangeSet, Op, ResourceKind, Step};
 use serde_json::{Map, Value};
 
 /// The largest bulk request sent (items); a 5,000-node cluster is one request per kind.
@@ -73,7 +73,7 @@ fn item(o: &AdcObject, op: BulkOp) -> Map<String, Value> {
     let spec = o.spec();
     match op {
         BulkOp::Add => o.to_json(),
-        BulkOp::Delete => o.key().to_json(),
+        BulkOp::Delete(_) => o.key().to_json(),
         BulkOp::Update => o
             .attrs()
             .enumerate()
@@ -83,11 +83,11 @@ fn item(o: &AdcObject, op: BulkOp) -> Map<String, Value> {
     }
 }
 
-fn bulk_op(op: Op) -> BulkOp {
+fn bulk_op(op: Op, kind: ResourceKind) -> BulkOp {
     match op {
         Op::Add => BulkOp::Add,
         Op::Update => BulkOp::Update,
-        Op::Delete => BulkOp::Delete,
+        Op::Delete => BulkOp::Delete(kind.spec().delete_action),
     }
 }
 
@@ -99,7 +99,7 @@ async fn run_step(
     out: &mut ExecOutcome,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<(), NitroError> {
-    let op = bulk_op(step.op);
+    let op = bulk_op(step.op, step.kind);
     for batch in step.objects.chunks(MAX_BATCH) {
         let items: Vec<Map<String, Value>> = batch.iter().map(|o| item(o, op)).collect();
         let results = client.bulk(op, step.kind.resource(), &items).await?;
@@ -113,7 +113,7 @@ async fn run_step(
             };
             let done = code == 0
                 || (op == BulkOp::Add && code == EXISTS)
-                || (op == BulkOp::Delete && code == NO_SUCH);
+                || (matches!(op, BulkOp::Delete(_)) && code == NO_SUCH);
             if done {
                 out.succeeded += 1;
             } else {
