@@ -64,7 +64,7 @@ pub fn hint(errorcode: i64) -> Option<&'static str> {
         1013 | 1007 => "the VXLAN source IP must be an existing SNIP on the node network",
         1065 => "VXLAN is not supported on a NetScaler cluster",
         2614 => "the VXLAN is not configured",
-        315 => "the object is still in use by what is named: remove that first, then rerun",
+        315 => "the object is still in use: remove what uses it first, then rerun",
         1232..=1240 => {
             "the ADC refused the request itself, so a rerun fails the same way: please report this kubectl-netscaler defect"
         }
@@ -364,7 +364,7 @@ mod tests {
             "vxlan id=1",
             "arp 10.244.1.6 (PERMANENT)",
             "bridgetable mac=0a:58:0a:f4:01:07,vtep=192.0.2.22 (PERMANENT)",
-            "remove that first",
+            "remove what uses it first",
         ] {
             assert!(line.contains(part), "{part:?} missing in {line}");
         }
