@@ -160,8 +160,18 @@ async fn execute_prepared(
         started.elapsed().as_secs_f64()
     ));
     if failed > 0 {
+        let recurring = outcome.failed.iter().filter(|f| f.recurs()).count();
+        let what_next = if recurring == failed {
+            "a rerun alone fails the same way: remove the cause named for each first".to_string()
+        } else if recurring > 0 {
+            format!(
+                "fix the cause and rerun to converge ({recurring} of them fail the same way until the cause named for each is removed)"
+            )
+        } else {
+            "fix the cause and rerun to converge".to_string()
+        };
         return Err(Error::Partial(format!(
-            "{failed} operations failed (listed above); the rest was applied; fix the cause and rerun to converge"
+            "{failed} operations failed (listed above); the rest was applied; {what_next}"
         )));
     }
     Ok(ExitStatus::Success)
@@ -186,8 +196,13 @@ async fn write(
             if let Some(b) = &bar {
                 b.abandon();
             }
+            let what_next = match e.errorcode().is_some_and(execute::recurs) {
+                true => execute::hint(e.errorcode().unwrap_or_default())
+                    .unwrap_or("a rerun fails the same way"),
+                false => "rerun to converge (completed operations are not repeated)",
+            };
             let msg = format!(
-                "the ADC failed mid-apply after {} operations: {e}; rerun to converge (completed operations are not repeated)",
+                "the ADC failed mid-apply after {} operations: {e}; {what_next}",
                 done.succeeded
             );
             if done.succeeded > 0 {

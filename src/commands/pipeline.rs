@@ -137,6 +137,7 @@ pub async fn prepare(
     let (mut desired, digests) = super::plan::compute(&settings, &facts)?;
     super::plan::check_strict(&settings, &desired)?;
     let mut scope = OwnedScope::of(&desired);
+    let teardown = matches!(target, Target::Empty);
     match target {
         Target::Live => {}
         Target::Empty => {
@@ -154,15 +155,21 @@ pub async fn prepare(
     let nitro = connect_adc(&settings, kube).await?;
     let result = read_and_diff(kube, &nitro, &settings, &scope, desired, writing).await;
     match result {
-        Ok((view, desired, changes, actual_node)) => Ok(Prepared {
-            settings,
-            kube: kube.clone(),
-            nitro,
-            view,
-            desired,
-            changes,
-            actual_node,
-        }),
+        Ok((view, desired, mut changes, actual_node)) => {
+            // Only teardown removes what the ADC learned on our VXLAN, with the vxlan.
+            if teardown {
+                changes.delete_learned_with_vxlan(&view.learned);
+            }
+            Ok(Prepared {
+                settings,
+                kube: kube.clone(),
+                nitro,
+                view,
+                desired,
+                changes,
+                actual_node,
+            })
+        }
         Err(e) => {
             nitro.logout().await;
             Err(e)

@@ -114,6 +114,34 @@ impl ChangeSet {
         s
     }
 
+    /// When this change set deletes our vxlan (teardown), also deletes the entries the ADC
+    /// learned on it (`learned`: DYNAMIC arp/bridgetable entries with vxlan = VNI), which
+    /// would keep it in use (315). [`ChangeSet::steps`] runs them with the other arp and
+    /// bridgetable deletes, before the vxlan's.
+    pub fn delete_learned_with_vxlan(&mut self, learned: &[AdcObject]) {
+        let deletes_vxlan = self
+            .changes
+            .iter()
+            .any(|c| c.op == Op::Delete && c.key.kind == ResourceKind::Vxlan);
+        if !deletes_vxlan {
+            return;
+        }
+        for o in learned {
+            let key = o.key();
+            if self.changes.iter().any(|c| c.key == key) {
+                continue;
+            }
+            self.changes.push(Change {
+                op: Op::Delete,
+                key,
+                before: Some(o.clone()),
+                after: None,
+                fields: Vec::new(),
+            });
+        }
+        self.changes.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+
     /// ADC objects this change set removes for good (replacements excluded).
     pub fn deletes(&self) -> usize {
         self.changes.iter().filter(|c| c.op == Op::Delete).count()
@@ -306,6 +334,53 @@ mod tests {
 
     fn route(n: &str, gw: &str) -> AdcObject {
         AdcObject::route(ip(n), ip("255.255.255.0"), ip(gw))
+    }
+
+    /// Teardown (a change set deleting the vxlan) removes the learned entries before the
+    /// vxlan; any other change set leaves them alone.
+    #[test]
+    fn learned_entries_go_only_with_the_vxlan_and_before_it() {
+        let learned = [
+            AdcObject::arp(ip("10.244.1.5"), "0a:00:00:00:00:05", 1, ip("192.0.2.21")),
+            AdcObject::bridgetable("0a:00:00:00:00:05", 1, ip("192.0.2.21")),
+        ];
+        let ours = vec![
+            AdcObject::vxlan(1, 8472),
+            AdcObject::vxlan_srcip_binding(1, ip("192.0.2.10")),
+            AdcObject::arp(ip("10.244.1.0"), "0a:00:00:00:00:01", 1, ip("192.0.2.21")),
+        ];
+        let mut apply = ChangeSet {
+            changes: diff_objects(&ours[..2], &ours),
+            node: None,
+        };
+        let before = apply.clone();
+        apply.delete_learned_with_vxlan(&learned);
+        assert_eq!(apply, before, "apply keeps the vxlan: learned entries stay");
+
+        let mut teardown = ChangeSet {
+            changes: diff_objects(&[], &ours),
+            node: None,
+        };
+        teardown.delete_learned_with_vxlan(&learned);
+        assert_eq!(teardown.deletes(), 5);
+        let steps: Vec<(ResourceKind, Op, usize)> = teardown
+            .steps()
+            .iter()
+            .map(|s| (s.kind, s.op, s.objects.len()))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (ResourceKind::Bridgetable, Op::Delete, 1),
+                (ResourceKind::Arp, Op::Delete, 2),
+                (ResourceKind::VxlanSrcipBinding, Op::Delete, 1),
+                (ResourceKind::Vxlan, Op::Delete, 1),
+            ]
+        );
+        // Twice is the same as once.
+        let once = teardown.clone();
+        teardown.delete_learned_with_vxlan(&learned);
+        assert_eq!(teardown, once);
     }
 
     #[test]

@@ -43,6 +43,25 @@ pub struct AttrSpec {
     pub cli_flag: Option<&'static str>,
 }
 
+/// How NITRO removes objects of a kind in a bulk request (NITRO.md §3.7, as NetScaler's own
+/// SDK sends it): `POST /config/<type>?action=rm`, or `?action=unbind` for a `*_binding` type,
+/// which has no `rm` (a real ADC refuses the whole request with 1240).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeleteAction {
+    Rm,
+    Unbind,
+}
+
+impl DeleteAction {
+    /// The `?action=` verb.
+    pub fn nitro_action(self) -> &'static str {
+        match self {
+            DeleteAction::Rm => "rm",
+            DeleteAction::Unbind => "unbind",
+        }
+    }
+}
+
 /// NetScaler CLI syntax of a kind (for `plan -o commands` and human output).
 #[derive(Debug)]
 pub struct CliSpec {
@@ -74,6 +93,8 @@ pub struct KindSpec {
     /// When one is removed and another added in the same run, add the new one first: others
     /// depend on some instance existing (routes need a connected SNIP subnet: error 605).
     pub add_before_delete: bool,
+    /// The bulk delete action.
+    pub delete_action: DeleteAction,
     pub cli: CliSpec,
 }
 
@@ -95,6 +116,7 @@ static SPECS: [KindSpec; 6] = [
         key_len: 1,
         updatable: &["port"],
         add_before_delete: false,
+        delete_action: DeleteAction::Rm,
         cli: CliSpec {
             add: "add vxlan",
             rm: "rm vxlan",
@@ -114,6 +136,7 @@ static SPECS: [KindSpec; 6] = [
         key_len: 2,
         updatable: &[],
         add_before_delete: false,
+        delete_action: DeleteAction::Unbind,
         cli: CliSpec {
             add: "bind vxlan",
             rm: "unbind vxlan",
@@ -134,6 +157,7 @@ static SPECS: [KindSpec; 6] = [
         key_len: 1,
         updatable: &["netmask"],
         add_before_delete: true,
+        delete_action: DeleteAction::Rm,
         cli: CliSpec {
             add: "add ns ip",
             rm: "rm ns ip",
@@ -154,6 +178,7 @@ static SPECS: [KindSpec; 6] = [
         key_len: 3,
         updatable: &[],
         add_before_delete: false,
+        delete_action: DeleteAction::Rm,
         cli: CliSpec {
             add: "add route",
             rm: "rm route",
@@ -175,6 +200,7 @@ static SPECS: [KindSpec; 6] = [
         key_len: 1,
         updatable: &[],
         add_before_delete: false,
+        delete_action: DeleteAction::Rm,
         cli: CliSpec {
             add: "add arp",
             rm: "rm arp",
@@ -195,6 +221,7 @@ static SPECS: [KindSpec; 6] = [
         key_len: 3,
         updatable: &[],
         add_before_delete: false,
+        delete_action: DeleteAction::Rm,
         cli: CliSpec {
             add: "add bridgetable",
             rm: "rm bridgetable",
@@ -636,6 +663,27 @@ mod tests {
             AdcObject::from_json(ResourceKind::Vxlan, &bad)
                 .unwrap_err()
                 .contains("attribute id")
+        );
+    }
+
+    /// A `*_binding` type has no `rm` action on NITRO: every binding kind unbinds, every other
+    /// kind removes.
+    #[test]
+    fn binding_kinds_delete_with_unbind() {
+        for kind in ResourceKind::ALL {
+            let spec = kind.spec();
+            let want = match spec.resource.ends_with("_binding") {
+                true => DeleteAction::Unbind,
+                false => DeleteAction::Rm,
+            };
+            assert_eq!(spec.delete_action, want, "{kind}");
+        }
+        assert_eq!(
+            ResourceKind::VxlanSrcipBinding
+                .spec()
+                .delete_action
+                .nitro_action(),
+            "unbind"
         );
     }
 

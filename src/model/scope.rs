@@ -92,6 +92,36 @@ impl OwnedScope {
         }
     }
 
+    /// Whether a NITRO GET record is an entry the ADC learned on our VXLAN: a DYNAMIC arp
+    /// (td 0) or bridgetable entry with vxlan = VNI. Such entries are not ours for diff or
+    /// apply, but they keep the vxlan in use (315), so teardown removes them with it (SPEC §4).
+    pub fn learned(&self, kind: ResourceKind, rec: &Map<String, Json>) -> bool {
+        let Some(vni) = self.vni.map(u64::from) else {
+            return false;
+        };
+        let dynamic = text(rec, "type").is_some_and(|t| t.eq_ignore_ascii_case("DYNAMIC"));
+        match kind {
+            ResourceKind::Arp => dynamic && default_td(rec) && number(rec, "vxlan") == Some(vni),
+            ResourceKind::Bridgetable => dynamic && number(rec, "vxlan") == Some(vni),
+            _ => false,
+        }
+    }
+
+    /// The learned entries of one kind (see [`OwnedScope::learned`]) in the object model. One
+    /// that cannot be read is left out: it is not ours, and if it keeps the vxlan in use the
+    /// failed delete names it.
+    pub fn normalise_learned(
+        &self,
+        kind: ResourceKind,
+        records: &[Map<String, Json>],
+    ) -> Vec<AdcObject> {
+        records
+            .iter()
+            .filter(|r| self.learned(kind, r))
+            .filter_map(|r| AdcObject::from_json(kind, r).ok())
+            .collect()
+    }
+
     fn owns_route(&self, rec: &Map<String, Json>) -> bool {
         // Only static routes: never direct, permanent or dynamic ones.
         let is_static = flag(rec, &["Static", "static"])
@@ -182,6 +212,88 @@ mod tests {
             ResourceKind::Bridgetable,
             &rec(r#"{"mac":"0a:00:00:00:00:01","vxlan":"1","vtep":"192.0.2.21","type":"DYNAMIC"}"#)
         ));
+    }
+
+    #[test]
+    fn learned_entries_are_dynamic_ones_on_our_vxlan_and_never_owned() {
+        let s = scope();
+        let records = [
+            (
+                ResourceKind::Arp,
+                r#"{"ipaddress":"10.244.1.5","mac":"0a:00:00:00:00:05","vxlan":"1","vtep":"192.0.2.21","type":"DYNAMIC"}"#,
+                true,
+            ),
+            (
+                ResourceKind::Bridgetable,
+                r#"{"mac":"0a:00:00:00:00:05","vxlan":"1","vtep":"192.0.2.21","type":"DYNAMIC"}"#,
+                true,
+            ),
+            // configured by us: owned, not learned
+            (
+                ResourceKind::Arp,
+                r#"{"ipaddress":"10.244.1.0","mac":"0a:00:00:00:00:01","vxlan":"1","vtep":"192.0.2.21","type":"STATIC"}"#,
+                false,
+            ),
+            (
+                ResourceKind::Bridgetable,
+                r#"{"mac":"0a:00:00:00:00:01","vxlan":"1","vtep":"192.0.2.21"}"#,
+                false,
+            ),
+            // another VNI, an interface, another traffic domain, a PERMANENT entry
+            (
+                ResourceKind::Arp,
+                r#"{"ipaddress":"10.244.60.5","mac":"0a:00:00:00:00:06","vxlan":"2","vtep":"192.0.2.60","type":"DYNAMIC"}"#,
+                false,
+            ),
+            (
+                ResourceKind::Arp,
+                r#"{"ipaddress":"192.0.2.50","mac":"00:11:22:33:44:66","ifnum":"1/1","type":"DYNAMIC"}"#,
+                false,
+            ),
+            (
+                ResourceKind::Arp,
+                r#"{"ipaddress":"10.244.1.7","mac":"0a:00:00:00:00:07","vxlan":"1","vtep":"192.0.2.21","type":"DYNAMIC","td":"3"}"#,
+                false,
+            ),
+            (
+                ResourceKind::Bridgetable,
+                r#"{"mac":"0a:00:00:00:00:08","vxlan":"1","vtep":"192.0.2.21","type":"PERMANENT"}"#,
+                false,
+            ),
+            (
+                ResourceKind::Vxlan,
+                r#"{"id":"1","port":8472,"type":"DYNAMIC"}"#,
+                false,
+            ),
+        ];
+        for (kind, r, want) in records {
+            assert_eq!(s.learned(kind, &rec(r)), want, "{r}");
+            if want {
+                assert!(!s.owns(kind, &rec(r)), "{r}");
+            }
+        }
+        let arps: Vec<_> = records
+            .iter()
+            .filter(|(k, _, _)| *k == ResourceKind::Arp)
+            .map(|(_, r, _)| rec(r))
+            .collect();
+        let learned = s.normalise_learned(ResourceKind::Arp, &arps);
+        assert_eq!(learned.len(), 1);
+        assert_eq!(
+            learned[0].get("ipaddress").unwrap().to_string(),
+            "10.244.1.5"
+        );
+        let routes_mode = OwnedScope {
+            mode: Mode::Routes,
+            vni: None,
+            overlay_ip: None,
+            ..scope()
+        };
+        assert!(
+            routes_mode
+                .normalise_learned(ResourceKind::Arp, &arps)
+                .is_empty()
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value};
 
 use super::NitroError;
+use crate::model::DeleteAction;
 
 /// One JSON object as NITRO sends and receives it.
 type Object = Map<String, Value>;
@@ -83,8 +84,9 @@ pub enum BulkOp {
     Add,
     /// `PUT /config/<resource>` with an array.
     Update,
-    /// `POST /config/<resource>?action=rm` with an array of identity attributes.
-    Delete,
+    /// `POST /config/<resource>?action=<rm|unbind>` with an array of identity attributes; the
+    /// action is the kind's (`KindSpec::delete_action`): a `*_binding` type has no `rm`.
+    Delete(DeleteAction),
 }
 
 /// The outcome of one item of a bulk request.
@@ -352,7 +354,10 @@ impl NitroClient {
         let (method, path) = match op {
             BulkOp::Add => (Method::POST, format!("{API_PREFIX}/{segment}")),
             BulkOp::Update => (Method::PUT, format!("{API_PREFIX}/{segment}")),
-            BulkOp::Delete => (Method::POST, format!("{API_PREFIX}/{segment}?action=rm")),
+            BulkOp::Delete(action) => (
+                Method::POST,
+                format!("{API_PREFIX}/{segment}?action={}", action.nitro_action()),
+            ),
         };
         let mut body = Object::new();
         body.insert(
@@ -1514,7 +1519,10 @@ mod emulator_tests {
             object(json!({"id": 2})),
             object(json!({"id": 9})),
         ];
-        let results = client.bulk(BulkOp::Delete, "vxlan", &delete).await.unwrap();
+        let results = client
+            .bulk(BulkOp::Delete(DeleteAction::Rm), "vxlan", &delete)
+            .await
+            .unwrap();
         assert!(results[0].ok() && results[1].ok(), "{results:?}");
         assert_eq!(results[2].errorcode, 258);
         assert!(client.get("vxlan", None, &[]).await.unwrap().is_empty());
@@ -1528,12 +1536,47 @@ mod emulator_tests {
         let before = client.stats();
         assert!(
             client
-                .bulk(BulkOp::Delete, "vxlan", &[])
+                .bulk(BulkOp::Delete(DeleteAction::Rm), "vxlan", &[])
                 .await
                 .unwrap()
                 .is_empty()
         );
         assert_eq!(client.stats(), before);
+    }
+
+    /// A binding is removed with `?action=unbind`: the ADC has no `rm` for binding types.
+    #[tokio::test]
+    async fn bulk_delete_sends_the_kinds_action() {
+        let emu = Emulator::start(EmulatorOptions::default());
+        emu.load_state(&json!({
+            "nsip": [{"ipaddress": "192.0.2.10", "netmask": "255.255.255.0", "type": "SNIP"}],
+            "vxlan": [{"id": 1, "port": 8472}],
+            "vxlan_srcip_binding": [{"id": 1, "srcip": "192.0.2.10"}],
+        }))
+        .unwrap();
+        let client = connect(&emu).await;
+        let results = client
+            .bulk(
+                BulkOp::Delete(DeleteAction::Unbind),
+                "vxlan_srcip_binding",
+                &[object(json!({"id": 1, "srcip": "192.0.2.10"}))],
+            )
+            .await
+            .unwrap();
+        assert!(results.iter().all(ItemResult::ok), "{results:?}");
+        assert!(
+            client
+                .get("vxlan_srcip_binding", Some("1"), &[])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let sent = requests_to(&emu, "/config/vxlan_srcip_binding");
+        assert!(
+            sent.iter()
+                .any(|r| r.method == "POST" && r.query == "action=unbind"),
+            "{sent:?}"
+        );
     }
 
     #[tokio::test]

@@ -4,7 +4,7 @@
 //! done, so a rerun after an interrupted run converges without duplicates.
 
 use super::{BulkOp, NitroClient, NitroError};
-use crate::model::{AdcObject, ChangeSet, Op, Step};
+use crate::model::{AdcObject, ChangeSet, Op, ResourceKind, Step};
 use serde_json::{Map, Value};
 
 /// The largest bulk request sent (items); a 5,000-node cluster is one request per kind.
@@ -14,6 +14,15 @@ pub const MAX_BATCH: usize = 5_000;
 const EXISTS: i64 = 273;
 /// NITRO "No such resource".
 const NO_SUCH: i64 = 258;
+/// NITRO "Resource in use".
+const IN_USE: i64 = 315;
+
+/// Whether the same request will fail again on a plain rerun: the object is in use by
+/// something this run does not remove (315), or the ADC refused the request itself (1232-1240:
+/// no such type or action, malformed input), which only a fixed tool can change.
+pub fn recurs(errorcode: i64) -> bool {
+    matches!(errorcode, IN_USE | 1232..=1240)
+}
 
 /// An operation the ADC refused.
 #[derive(Clone, Debug)]
@@ -55,11 +64,21 @@ pub fn hint(errorcode: i64) -> Option<&'static str> {
         1013 | 1007 => "the VXLAN source IP must be an existing SNIP on the node network",
         1065 => "VXLAN is not supported on a NetScaler cluster",
         2614 => "the VXLAN is not configured",
-        315 => "the object is still in use",
+        315 => "the object is still in use: remove what uses it first, then rerun",
+        1232..=1240 => {
+            "the ADC refused the request itself, so a rerun fails the same way: please report this kubectl-netscaler defect"
+        }
         1028 | 368 => "this ADC is an HA secondary: point --adc-url at the primary",
         2138 => "the NITRO user is not authorised for this command",
         _ => return None,
     })
+}
+
+impl Failure {
+    /// Whether a plain rerun fails the same way (see [`recurs`]).
+    pub fn recurs(&self) -> bool {
+        recurs(self.errorcode)
+    }
 }
 
 /// What the execution did.
@@ -73,7 +92,7 @@ fn item(o: &AdcObject, op: BulkOp) -> Map<String, Value> {
     let spec = o.spec();
     match op {
         BulkOp::Add => o.to_json(),
-        BulkOp::Delete => o.key().to_json(),
+        BulkOp::Delete(_) => o.key().to_json(),
         BulkOp::Update => o
             .attrs()
             .enumerate()
@@ -83,11 +102,11 @@ fn item(o: &AdcObject, op: BulkOp) -> Map<String, Value> {
     }
 }
 
-fn bulk_op(op: Op) -> BulkOp {
+fn bulk_op(op: Op, kind: ResourceKind) -> BulkOp {
     match op {
         Op::Add => BulkOp::Add,
         Op::Update => BulkOp::Update,
-        Op::Delete => BulkOp::Delete,
+        Op::Delete => BulkOp::Delete(kind.spec().delete_action),
     }
 }
 
@@ -99,7 +118,7 @@ async fn run_step(
     out: &mut ExecOutcome,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<(), NitroError> {
-    let op = bulk_op(step.op);
+    let op = bulk_op(step.op, step.kind);
     for batch in step.objects.chunks(MAX_BATCH) {
         let items: Vec<Map<String, Value>> = batch.iter().map(|o| item(o, op)).collect();
         let results = client.bulk(op, step.kind.resource(), &items).await?;
@@ -113,7 +132,7 @@ async fn run_step(
             };
             let done = code == 0
                 || (op == BulkOp::Add && code == EXISTS)
-                || (op == BulkOp::Delete && code == NO_SUCH);
+                || (matches!(op, BulkOp::Delete(_)) && code == NO_SUCH);
             if done {
                 out.succeeded += 1;
             } else {
@@ -142,8 +161,77 @@ pub async fn execute(
         if let Err(e) = run_step(client, &step, &mut out, progress).await {
             return Err((e, out));
         }
+        if step.kind == ResourceKind::Vxlan && step.op == Op::Delete {
+            name_vxlan_users(client, &mut out.failed).await;
+        }
     }
     Ok(out)
+}
+
+/// A vxlan the ADC will not remove because it is in use (315): names the arp and bridgetable
+/// entries (of any type) that still reference it, read after the failure, in the message.
+async fn name_vxlan_users(client: &NitroClient, failed: &mut [Failure]) {
+    const SHOWN: usize = 10;
+    for f in failed
+        .iter_mut()
+        .filter(|f| f.errorcode == IN_USE && f.object.kind == ResourceKind::Vxlan)
+    {
+        let Some(id) = f.object.get("id").map(ToString::to_string) else {
+            continue;
+        };
+        let mut users = Vec::new();
+        for resource in ["arp", "bridgetable"] {
+            // Best effort: without the list the failure still says the vxlan is in use.
+            let Ok(records) = client.get(resource, None, &[]).await else {
+                continue;
+            };
+            users.extend(
+                records
+                    .iter()
+                    .filter(|r| field(r, "vxlan").as_deref() == Some(id.as_str()))
+                    .map(|r| describe_entry(resource, r)),
+            );
+        }
+        if users.is_empty() {
+            continue;
+        }
+        let more = users.len().saturating_sub(SHOWN);
+        users.truncate(SHOWN);
+        f.message = format!(
+            "{} [referenced by {}{}]",
+            f.message,
+            users.join(", "),
+            match more {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            }
+        );
+    }
+}
+
+/// A NITRO record field as text (numbers may come as JSON numbers or strings).
+fn field(r: &Map<String, Value>, name: &str) -> Option<String> {
+    match r.get(name)? {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// `arp 10.244.1.5 (DYNAMIC)`, `bridgetable mac=..,vtep=.. (PERMANENT)`.
+fn describe_entry(resource: &str, r: &Map<String, Value>) -> String {
+    let get = |k| field(r, k).unwrap_or_else(|| "?".into());
+    let ident = match resource {
+        "arp" => match field(r, "td").filter(|t| t != "0") {
+            Some(td) => format!("arp {} td {td}", get("ipaddress")),
+            None => format!("arp {}", get("ipaddress")),
+        },
+        _ => format!("{resource} mac={},vtep={}", get("mac"), get("vtep")),
+    };
+    match field(r, "type") {
+        Some(t) => format!("{ident} ({t})"),
+        None => ident,
+    }
 }
 
 /// Number of NITRO operations (objects) a change set's ADC part takes, for progress.
@@ -232,6 +320,55 @@ mod tests {
             .map(|r| r["network"].as_str().unwrap().to_string())
             .collect();
         assert_eq!(routes, ["10.244.1.0", "10.244.2.0"]);
+        c.logout().await;
+    }
+
+    /// A vxlan kept in use by entries this run does not remove fails with 315, and the
+    /// failure names those entries; the learned ones deleted in the same run are gone.
+    #[tokio::test]
+    async fn a_vxlan_in_use_names_what_uses_it() {
+        let emu = Emulator::start(EmulatorOptions::default());
+        emu.load_state(&json!({
+            "nsip": [{"ipaddress": "192.0.2.10", "netmask": "255.255.255.0", "type": "SNIP"}],
+            "vxlan": [{"id": 1, "port": 8472}],
+            "arp": [
+                {"ipaddress": "10.244.1.5", "mac": "0a:58:0a:f4:01:05", "vxlan": 1, "vtep": "192.0.2.21", "type": "DYNAMIC"},
+                {"ipaddress": "10.244.1.6", "mac": "0a:58:0a:f4:01:06", "vxlan": 1, "vtep": "192.0.2.21", "type": "PERMANENT"},
+            ],
+            "bridgetable": [
+                {"mac": "0a:58:0a:f4:01:07", "vxlan": 1, "vtep": "192.0.2.22", "type": "PERMANENT"},
+            ],
+        }))
+        .unwrap();
+        let cs = ChangeSet {
+            changes: vec![
+                delete(AdcObject::arp(
+                    ip("10.244.1.5"),
+                    "0a:58:0a:f4:01:05",
+                    1,
+                    ip("192.0.2.21"),
+                )),
+                delete(AdcObject::vxlan(1, 8472)),
+            ],
+            node: None,
+        };
+        let c = client(&emu).await;
+        let out = execute(&c, &cs, &|_| {}).await.map_err(|(e, _)| e).unwrap();
+        assert_eq!(out.succeeded, 1);
+        assert_eq!(out.failed.len(), 1, "{:?}", out.failed);
+        let f = &out.failed[0];
+        assert_eq!(f.errorcode, 315);
+        assert!(f.recurs());
+        let line = f.to_string();
+        for part in [
+            "vxlan id=1",
+            "arp 10.244.1.6 (PERMANENT)",
+            "bridgetable mac=0a:58:0a:f4:01:07,vtep=192.0.2.22 (PERMANENT)",
+            "remove what uses it first",
+        ] {
+            assert!(line.contains(part), "{part:?} missing in {line}");
+        }
+        assert!(!line.contains("10.244.1.5"), "{line}");
         c.logout().await;
     }
 

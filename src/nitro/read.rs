@@ -29,6 +29,9 @@ pub enum HaRole {
 pub struct AdcView {
     /// Owned objects, normalised and sorted.
     pub owned: Vec<AdcObject>,
+    /// Entries the ADC learned on our VXLAN (DYNAMIC arp/bridgetable, vxlan = VNI): not ours,
+    /// but teardown removes them with the vxlan they keep in use (SPEC §4).
+    pub learned: Vec<AdcObject>,
     /// The ADC's VTEP MAC, when discovery was asked for.
     pub vtep_mac: Option<String>,
     pub ha: HaRole,
@@ -96,6 +99,7 @@ pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -
     let hanodes = hanodes.map_err(|e| read_error("HA nodes", e))?;
 
     let mut owned = normalise(scope, ResourceKind::Route, &routes)?;
+    let mut learned = Vec::new();
     if vxlan {
         let vni = vni.as_deref().unwrap_or("1");
         let (vxlans, bindings, bridges) = tokio::join!(
@@ -115,8 +119,11 @@ pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -
         owned.extend(normalise(scope, ResourceKind::Nsip, &nsips)?);
         owned.extend(normalise(scope, ResourceKind::Arp, &arps)?);
         owned.extend(normalise(scope, ResourceKind::Bridgetable, &bridges)?);
+        learned.extend(scope.normalise_learned(ResourceKind::Arp, &arps));
+        learned.extend(scope.normalise_learned(ResourceKind::Bridgetable, &bridges));
     }
     owned.sort();
+    learned.sort();
 
     let ha = ha_role(&hanodes);
     // A writing run on the HA secondary is refused (naming the primary) whatever the MAC
@@ -140,6 +147,7 @@ pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -
         .collect();
     Ok(AdcView {
         owned,
+        learned,
         vtep_mac,
         ha,
         ips,

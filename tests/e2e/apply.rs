@@ -310,7 +310,7 @@ fn foreign_objects_survive_apply_and_teardown() {
             &[("arp", "action=rm"), ("bridgetable", "action=rm")],
             &[("route", "action=rm")],
             &[("nsip", "action=rm")],
-            &[("vxlan_srcip_binding", "action=rm")],
+            &[("vxlan_srcip_binding", "action=unbind")],
             &[("vxlan", "action=rm")],
             &[("nsconfig", "action=save")],
         ],

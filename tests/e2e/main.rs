@@ -11,3 +11,4 @@ mod generated;
 mod harness;
 mod plan;
 mod rbac;
+mod teardown;

@@ -919,6 +919,207 @@ fn bulk_update_and_bulk_rm() {
     assert!(c.get("vxlan").json.get("vxlan").is_none());
 }
 
+/// A binding type has no `rm` (NITRO.md §3.7): a bulk `rm` of srcip bindings is refused as a
+/// whole with 599/1240 and removes nothing, even the items that exist.
+#[test]
+fn rm_on_a_binding_type_is_refused_whole_with_1240() {
+    let e = emu();
+    let c = Client::login(&e);
+    overlay_base(&c);
+    let a = c.bulk(
+        "POST",
+        "vxlan_srcip_binding?action=rm",
+        json!({"vxlan_srcip_binding": [{"id": 1, "srcip": "192.168.1.10"}]}),
+        "continue",
+    );
+    a.expect(599, 1240);
+    assert!(a.json.get("response").is_none(), "{}", a.raw);
+    assert_eq!(a.json["message"], "Invalid nitro action or operation");
+    // single-object form too
+    c.post(
+        "vxlan_srcip_binding?action=rm",
+        json!({"vxlan_srcip_binding": {"id": 1, "srcip": "192.168.1.10"}}),
+    )
+    .expect(599, 1240);
+    let left = c.get("vxlan_srcip_binding/1");
+    assert_eq!(left.json["vxlan_srcip_binding"][0]["srcip"], "192.168.1.10");
+    assert_eq!(e.dump()["vxlan_srcip_binding"].as_array().unwrap().len(), 1);
+}
+
+/// `unbind` removes bindings in bulk, with per-item results (207/1243 when one is missing).
+#[test]
+fn unbind_on_a_binding_type_works_in_bulk_with_per_item_results() {
+    let e = emu();
+    let c = Client::login(&e);
+    overlay_base(&c);
+    c.post(
+        "nsip",
+        json!({"nsip": {"ipaddress": "192.168.1.11", "netmask": "255.255.255.0"}}),
+    )
+    .expect(201, 0);
+    c.put(
+        "vxlan_srcip_binding",
+        json!({"vxlan_srcip_binding": {"id": 1, "srcip": "192.168.1.11"}}),
+    )
+    .expect(201, 0);
+    let a = c.bulk(
+        "POST",
+        "vxlan_srcip_binding?action=unbind",
+        json!({"vxlan_srcip_binding": [
+            {"id": 1, "srcip": "192.168.1.10"},
+            {"id": 1, "srcip": "192.168.1.99"},
+            {"id": 1, "srcip": "192.168.1.11"},
+        ]}),
+        "continue",
+    );
+    a.expect(207, 1243);
+    let codes: Vec<i64> = a.json["response"]
+        .as_array()
+        .expect("per-item results")
+        .iter()
+        .map(|r| r["errorcode"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, [0, 258, 0], "{}", a.raw);
+    assert!(
+        c.get("vxlan_srcip_binding/1")
+            .json
+            .get("vxlan_srcip_binding")
+            .is_none()
+    );
+    // all items ok → 200
+    c.put(
+        "vxlan_srcip_binding",
+        json!({"vxlan_srcip_binding": {"id": 1, "srcip": "192.168.1.10"}}),
+    )
+    .expect(201, 0);
+    c.bulk(
+        "POST",
+        "vxlan_srcip_binding?action=unbind",
+        json!({"vxlan_srcip_binding": [{"id": 1, "srcip": "192.168.1.10"}]}),
+        "continue",
+    )
+    .expect(200, 0);
+    // the vxlan itself is untouched
+    assert_eq!(c.get("vxlan/1").json["vxlan"][0]["id"], "1");
+}
+
+/// `unbind` on a plain type, and any action a type does not have, is refused whole.
+#[test]
+fn actions_a_type_does_not_have_are_refused_whole() {
+    let e = emu();
+    let c = Client::login(&e);
+    overlay_base(&c);
+    c.bulk(
+        "POST",
+        "vxlan?action=unbind",
+        json!({"vxlan": [{"id": 1}]}),
+        "continue",
+    )
+    .expect(599, 1240);
+    assert_eq!(c.get("vxlan/1").json["vxlan"][0]["port"], 8472);
+    for (path, body) in [
+        (
+            "route?action=enable",
+            json!({"route": {"network": "10.0.0.0"}}),
+        ),
+        (
+            "vxlan?action=rename",
+            json!({"vxlan": {"id": 1, "newname": "2"}}),
+        ),
+        ("nsip?action=save", json!({"nsip": {}})),
+        ("vxlan?action=delete", json!({"vxlan": {"id": 1}})),
+        (
+            "servicegroup_servicegroupmember_binding?action=rm",
+            json!({"servicegroup_servicegroupmember_binding": {"servicegroupname": "sg", "ip": "10.0.0.1", "port": 80}}),
+        ),
+        (
+            "lbvserver_servicegroup_binding?action=rm",
+            json!({"lbvserver_servicegroup_binding": {"name": "vs", "servicegroupname": "sg"}}),
+        ),
+    ] {
+        let a = c.post(path, body);
+        assert_eq!((a.status, a.code()), (599, 1240), "{path}: {}", a.raw);
+    }
+    assert_eq!(c.get("vxlan/1").json["vxlan"][0]["id"], "1");
+    // the actions the types do have still work
+    c.post(
+        "servicegroup",
+        json!({"servicegroup": {"servicegroupname": "sg", "servicetype": "HTTP"}}),
+    )
+    .expect(201, 0);
+    c.post(
+        "servicegroup_servicegroupmember_binding",
+        json!({"servicegroup_servicegroupmember_binding": {"servicegroupname": "sg", "ip": "10.0.0.1", "port": 80}}),
+    )
+    .expect(201, 0);
+    c.bulk(
+        "POST",
+        "servicegroup_servicegroupmember_binding?action=unbind",
+        json!({"servicegroup_servicegroupmember_binding": [{"servicegroupname": "sg", "ip": "10.0.0.1", "port": 80}]}),
+        "continue",
+    )
+    .expect(200, 0);
+    c.post(
+        "servicegroup?action=disable",
+        json!({"servicegroup": {"servicegroupname": "sg"}}),
+    )
+    .expect(200, 0);
+    c.post(
+        "vxlan?action=unset",
+        json!({"vxlan": {"id": 1, "port": true}}),
+    )
+    .expect(200, 0);
+    assert_eq!(c.get("vxlan/1").json["vxlan"][0]["port"], 4789);
+}
+
+/// Learned entries: DYNAMIC arp and bridgetable entries can be deleted (bridgetable by args or
+/// `clear` by vxlan), PERMANENT ones answer 1023; while any entry references a vxlan, `rm
+/// vxlan` answers 315.
+#[test]
+fn learned_entries_block_rm_vxlan_and_only_dynamic_ones_are_deletable() {
+    let e = emu();
+    let c = Client::login(&e);
+    overlay_base(&c);
+    e.load_state(&json!({
+        "arp": [
+            {"ipaddress": "10.244.1.5", "mac": "0a:58:0a:f4:01:05", "vxlan": 1, "vtep": "192.168.1.21", "type": "DYNAMIC"},
+            {"ipaddress": "10.244.1.6", "mac": "0a:58:0a:f4:01:06", "vxlan": 1, "vtep": "192.168.1.21", "type": "PERMANENT"},
+        ],
+        "bridgetable": [
+            {"mac": "0a:58:0a:f4:01:05", "vxlan": 1, "vtep": "192.168.1.21", "type": "DYNAMIC"},
+            {"mac": "0a:58:0a:f4:01:06", "vxlan": 1, "vtep": "192.168.1.21", "type": "PERMANENT"},
+        ],
+    }))
+    .unwrap();
+    c.delete("vxlan/1").expect(599, 315);
+    c.bulk(
+        "POST",
+        "vxlan?action=rm",
+        json!({"vxlan": [{"id": 1}]}),
+        "continue",
+    )
+    .expect(207, 1243);
+    c.bulk(
+        "POST",
+        "arp?action=rm",
+        json!({"arp": [{"ipaddress": "10.244.1.5"}, {"ipaddress": "10.244.1.6"}]}),
+        "continue",
+    )
+    .expect(207, 1243);
+    c.delete("bridgetable?args=mac:0a%3A58%3A0a%3Af4%3A01%3A05,vxlan:1,vtep:192.168.1.21")
+        .expect(200, 0);
+    c.delete("bridgetable?args=mac:0a%3A58%3A0a%3Af4%3A01%3A06,vxlan:1,vtep:192.168.1.21")
+        .expect(599, 1023);
+    let arps = c.get("arp").json["arp"].clone();
+    assert_eq!(arps.as_array().unwrap().len(), 1, "{arps}");
+    assert_eq!(arps[0]["type"], "PERMANENT");
+    let bridges = c.get("bridgetable").json["bridgetable"].clone();
+    assert_eq!(bridges.as_array().unwrap().len(), 1, "{bridges}");
+    // PERMANENT entries still hold the vxlan
+    c.delete("vxlan/1").expect(599, 315);
+    assert_eq!(c.get("vxlan/1").json["vxlan"][0]["id"], "1");
+}
+
 // ---------------------------------------------------------------- faults
 
 #[test]

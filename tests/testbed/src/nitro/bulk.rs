@@ -1,5 +1,6 @@
-//! Write requests: add (POST), update (PUT), delete (DELETE or `POST ?action=rm`), actions
-//! (`POST ?action=<verb>`), single objects or bulk arrays with `X-NITRO-ONERROR`
+//! Write requests: add (POST), update (PUT), delete (DELETE, `POST ?action=rm`, or for a
+//! binding type `POST ?action=unbind`), actions (`POST ?action=<verb>`, only those the type has:
+//! `Schema::actions`), single objects or bulk arrays with `X-NITRO-ONERROR`
 //! exit/continue/rollback and the 207/1243 per-item answer.
 
 use super::faults::Faults;
@@ -52,14 +53,20 @@ pub fn write(
     let Some(schema) = schema::schema(typ) else {
         return err(&NitroError::e599(1232, "Invalid object name"));
     };
-    let action = q.get("action");
+    let action = q.get("action").map(|a| a.to_ascii_lowercase());
+    // An action the type does not have (`rm` on a binding type, `unbind` on a plain one, an
+    // unknown verb) is refused for the whole request, before any item is looked at.
+    if let Some(a) = &action
+        && method != "DELETE"
+        && !schema.has_action(a)
+    {
+        return err(&NitroError::e599(1240, "Invalid nitro action or operation"));
+    }
     let verb = match (method, action.as_deref()) {
         ("DELETE", _) => Verb::Delete,
         ("PUT", None) => Verb::Update,
         ("POST", None) => Verb::Add,
-        ("POST" | "PUT", Some("rm" | "delete")) => Verb::Delete,
-        ("POST" | "PUT", Some("update")) => Verb::Update,
-        ("POST", Some("add")) => Verb::Add,
+        ("POST" | "PUT", Some("rm" | "unbind")) => Verb::Delete,
         ("POST", Some("save")) => Verb::Save,
         ("POST", Some(a)) => Verb::Action(a),
         _ => return err(&NitroError::e599(1240, "Invalid nitro action or operation")),

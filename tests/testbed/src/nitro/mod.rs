@@ -14,6 +14,9 @@
 //! - deleting a vxlan still referenced by arp or bridgetable entries → 599/315 "Resource in
 //!   use"; its srcip bindings are removed with it.
 //! - a static arp add over a DYNAMIC entry for the same IP replaces it.
+//! - learned (DYNAMIC) arp and bridgetable entries can be deleted, PERMANENT ones answer 1023.
+//! - a `POST ?action=` the type does not have (`rm` on a `*_binding` type, `unbind` on a plain
+//!   one, any unknown verb) answers 599/1240 for the whole request, bulk or not.
 //! - `Fault::Status503` answers an Apache-style HTML body, not JSON.
 //! - rollback on a bulk update/delete/action is refused up front with 599/1242.
 //! - `load_state` upserts: an object with the identity of an existing one replaces it.

@@ -109,6 +109,10 @@ pub struct Schema {
     pub parent: Option<(&'static str, &'static str)>,
     /// Singleton resources answer an object, not an array.
     pub singleton: bool,
+    /// The `?action=` verbs the type has (NITRO.md §3.6-§3.7): `rm` for plain types, `unbind`
+    /// (never `rm`) for `*_binding` types, plus enable/disable/rename/unset/clear/save where
+    /// the type has them. Any other action is refused for the whole request (599/1240).
+    pub actions: &'static [&'static str],
 }
 
 impl Schema {
@@ -121,7 +125,16 @@ impl Schema {
     pub fn primary(&self) -> &'static str {
         self.key[0]
     }
+    /// Whether `POST ?action=<verb>` exists for this type.
+    pub fn has_action(&self, verb: &str) -> bool {
+        self.actions.iter().any(|a| a.eq_ignore_ascii_case(verb))
+    }
 }
+
+/// Plain configuration types with a name: remove, state, rename, reset to defaults.
+const NAMED_ACTIONS: &[&str] = &["rm", "enable", "disable", "rename", "unset"];
+/// Every `*_binding` type: removed with `unbind`; it has no `rm`.
+const BINDING_ACTIONS: &[&str] = &["unbind"];
 
 const ED: &[&str] = &["ENABLED", "DISABLED"];
 const YN: &[&str] = &["YES", "NO"];
@@ -223,6 +236,7 @@ static VXLAN: Schema = Schema {
     key: &["id"],
     parent: None,
     singleton: false,
+    actions: &["rm", "unset"],
     fields: &[
         f("id", Kind::Uint(1, 16777215), ID | ADD | REQ),
         f("vlan", Kind::Uint(2, 4094), ADD | UPD),
@@ -246,6 +260,7 @@ static VXLAN_SRCIP: Schema = Schema {
     key: &["id", "srcip"],
     parent: Some(("vxlan", "id")),
     singleton: false,
+    actions: BINDING_ACTIONS,
     fields: &[
         f("id", Kind::Uint(1, 16777215), ID | ADD | REQ),
         f("srcip", Kind::Ip, ID | ADD | REQ),
@@ -257,6 +272,7 @@ static NSIP: Schema = Schema {
     key: &["ipaddress", "td"],
     parent: None,
     singleton: false,
+    actions: &["rm", "enable", "disable", "unset"],
     fields: &[
         f("ipaddress", Kind::Ip, ID | ADD | REQ),
         f("td", TD, ID | ADD),
@@ -316,6 +332,7 @@ static ROUTE: Schema = Schema {
     key: &["network", "netmask", "gateway", "td"],
     parent: None,
     singleton: false,
+    actions: &["rm", "unset"],
     fields: &[
         f("network", Kind::Ip, ID | ADD | REQ),
         f("netmask", Kind::Mask, ID | ADD | REQ),
@@ -350,6 +367,7 @@ static ARP: Schema = Schema {
     key: &["ipaddress", "td"],
     parent: None,
     singleton: false,
+    actions: &["rm"],
     fields: &[
         f("ipaddress", Kind::Ip, ID | ADD | REQ),
         f("td", TD, ID | ADD),
@@ -372,6 +390,7 @@ static BRIDGETABLE: Schema = Schema {
     key: &["mac", "vxlan", "vtep", "devicevlan"],
     parent: None,
     singleton: false,
+    actions: &["rm", "clear", "unset"],
     fields: &[
         f("mac", Kind::Mac, ID | ADD | REQ),
         f("vxlan", Kind::Uint(1, 16777215), ID | ADD | REQ),
@@ -392,6 +411,7 @@ static INTERFACE: Schema = Schema {
     key: &["id"],
     parent: None,
     singleton: false,
+    actions: &[],
     fields: &[
         f("id", Kind::Str, ID | RO),
         f("devicename", Kind::Str, RO),
@@ -409,6 +429,7 @@ static HANODE: Schema = Schema {
     key: &["id"],
     parent: None,
     singleton: false,
+    actions: &[],
     fields: &[
         f("id", Kind::Uint(0, 64), ID | RO),
         f("name", Kind::Str, RO),
@@ -425,6 +446,7 @@ static NSCONFIG: Schema = Schema {
     key: &[],
     parent: None,
     singleton: true,
+    actions: &["save", "clear"],
     fields: &[
         f("configchanged", Kind::Bool, RO),
         f("systemtype", Kind::Str, RO),
@@ -436,6 +458,7 @@ static NSVERSION: Schema = Schema {
     key: &[],
     parent: None,
     singleton: true,
+    actions: &[],
     fields: &[
         f("installedversion", Kind::Bool, RO),
         f("mode", Kind::Int(0, 10), RO),
@@ -448,6 +471,7 @@ static SERVER: Schema = Schema {
     key: &["name"],
     parent: None,
     singleton: false,
+    actions: NAMED_ACTIONS,
     fields: &[
         f("name", Kind::Str, ID | ADD | REQ),
         f("ipaddress", Kind::Ip, ADD | UPD),
@@ -469,6 +493,7 @@ static SERVICEGROUP: Schema = Schema {
     key: &["servicegroupname"],
     parent: None,
     singleton: false,
+    actions: NAMED_ACTIONS,
     fields: &[
         f("servicegroupname", Kind::Str, ID | ADD | REQ),
         f("servicetype", Kind::Enum(SERVICE_TYPES), ADD | REQ),
@@ -533,6 +558,7 @@ static SG_MEMBER: Schema = Schema {
     key: &["servicegroupname", "servername", "port"],
     parent: Some(("servicegroup", "servicegroupname")),
     singleton: false,
+    actions: BINDING_ACTIONS,
     fields: &[
         f("servicegroupname", Kind::Str, ID | ADD | REQ),
         f("ip", Kind::Ip, ADD),
@@ -555,6 +581,7 @@ static LBVSERVER: Schema = Schema {
     key: &["name"],
     parent: None,
     singleton: false,
+    actions: NAMED_ACTIONS,
     fields: &[
         f("name", Kind::Str, ID | ADD | REQ),
         f("servicetype", Kind::Enum(SERVICE_TYPES), ADD | REQ),
@@ -578,6 +605,7 @@ static LB_SG: Schema = Schema {
     key: &["name", "servicegroupname"],
     parent: Some(("lbvserver", "name")),
     singleton: false,
+    actions: BINDING_ACTIONS,
     fields: &[
         f("name", Kind::Str, ID | ADD | REQ),
         f("servicegroupname", Kind::Str, ID | ADD),
@@ -830,6 +858,19 @@ pub fn key_of(schema: &Schema, obj: &Map<String, Value>) -> Key {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn binding_types_unbind_and_plain_types_rm() {
+        for s in ALL {
+            let binding = s.name.ends_with("_binding");
+            assert_eq!(s.is_binding(), binding, "{}", s.name);
+            if binding {
+                assert!(s.has_action("unbind") && !s.has_action("rm"), "{}", s.name);
+            } else {
+                assert!(!s.has_action("unbind"), "{}", s.name);
+            }
+        }
+    }
 
     #[test]
     fn mac_forms_normalise() {

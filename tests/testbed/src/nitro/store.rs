@@ -812,7 +812,7 @@ impl Store {
 
     // ---------------------------------------------------------------- delete
 
-    /// Delete one object identified by `raw` (args, path name, or a bulk `rm` item).
+    /// Delete one object identified by `raw` (args, path name, or a bulk `rm`/`unbind` item).
     pub fn delete(&mut self, schema: &'static Schema, raw: &Obj) -> NResult<()> {
         let extra: &[&str] = match schema.name {
             "servicegroup_servicegroupmember_binding" => &["ip"],
@@ -896,7 +896,8 @@ impl Store {
                     ));
                 }
             },
-            "arp" if s(&cur, "type").as_deref() == Some("PERMANENT") => {
+            // Learned (DYNAMIC) entries can be removed; PERMANENT ones cannot.
+            "arp" | "bridgetable" if s(&cur, "type").as_deref() == Some("PERMANENT") => {
                 return Err(NitroError::e599(
                     1023,
                     "Cant remove permanent ARP/ND6 entry",
