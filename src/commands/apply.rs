@@ -191,7 +191,7 @@ async fn write(p: &Prepared, args: &WriteArgs) -> Result<(ExecOutcome, Option<Er
             b.inc(n as u64);
         }
     };
-    let outcome = match execute::execute(&p.nitro, &p.changes, &tick).await {
+    let outcome = match execute::execute(&p.nitro, &p.scope, &p.changes, &tick).await {
         Ok(o) => o,
         Err((e, done)) => {
             if let Some(b) = &bar {
