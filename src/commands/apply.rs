@@ -190,7 +190,7 @@ async fn write(
             b.inc(n as u64);
         }
     };
-    let outcome = match execute::execute(&p.nitro, &p.changes, &tick).await {
+    let outcome = match execute::execute(&p.nitro, &p.scope, &p.changes, &tick).await {
         Ok(o) => o,
         Err((e, done)) => {
             if let Some(b) = &bar {

@@ -5,7 +5,9 @@ use crate::cli::Cli;
 use crate::cluster::{adc_node, client, live};
 use crate::error::{Error, Result};
 use crate::model::fingerprint::InputDigests;
-use crate::model::{ChangeSet, Desired, OwnedScope, VtepMacSetting, diff_node, diff_objects};
+use crate::model::{
+    ChangeSet, Desired, OwnedScope, VtepMacSetting, diff_node, diff_objects, foreign_conflicts,
+};
 use crate::nitro::read::{self, AdcView, HaRole, ReadOptions};
 use crate::nitro::{NitroClient, NitroConfig, Password};
 use crate::render::plan::PlanFile;
@@ -28,6 +30,8 @@ pub struct Prepared {
     pub settings: Settings,
     pub kube: kube::Client,
     pub nitro: NitroClient,
+    /// What is ours on the ADC (also what a write's "already exists" is checked against).
+    pub scope: OwnedScope,
     pub view: AdcView,
     pub desired: Desired,
     pub changes: ChangeSet,
@@ -148,7 +152,19 @@ pub async fn prepare(
             let plan = PlanFile::read(path)?;
             stale_check(&plan, &digests, &desired, path)?;
             scope = plan.scope.clone();
+            // A plan file does not record which node an object is for; the live plan (the
+            // same inputs, as the fingerprint shows) does.
+            let nodes: std::collections::HashMap<_, _> = desired
+                .adc
+                .iter()
+                .filter_map(|o| Some((o.key(), o.node.clone()?)))
+                .collect();
             desired.adc = plan.adc;
+            for o in &mut desired.adc {
+                if o.node.is_none() {
+                    o.node = nodes.get(&o.key()).cloned();
+                }
+            }
             desired.adc_node = plan.adc_node;
         }
     }
@@ -164,6 +180,7 @@ pub async fn prepare(
                 settings,
                 kube: kube.clone(),
                 nitro,
+                scope,
                 view,
                 desired,
                 changes,
@@ -239,6 +256,9 @@ async fn read_and_diff(
     {
         node.vtep_mac = view.vtep_mac.clone();
     }
+    // Nodes whose objects' keys a foreign object holds are not planned (SPEC §2.3).
+    desired.exclude_foreign_conflicts(foreign_conflicts(&desired.adc, &view.foreign));
+    super::plan::check_strict(settings, &desired)?;
     if !desired.adc.is_empty() {
         read::check_preconditions(nitro, &view, &desired).await?;
     }

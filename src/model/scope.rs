@@ -28,12 +28,12 @@ fn flag(rec: &Map<String, Json>, names: &[&str]) -> bool {
     })
 }
 
-fn text<'a>(rec: &'a Map<String, Json>, name: &str) -> Option<&'a str> {
+pub(super) fn text<'a>(rec: &'a Map<String, Json>, name: &str) -> Option<&'a str> {
     rec.get(name).and_then(Json::as_str)
 }
 
 /// Traffic domain 0 (absent counts as 0).
-fn default_td(rec: &Map<String, Json>) -> bool {
+pub(super) fn default_td(rec: &Map<String, Json>) -> bool {
     match rec.get("td") {
         None | Some(Json::Null) => true,
         Some(v) => Value::from_json(super::object::AttrType::Number, v) == Some(Value::Number(0)),
@@ -75,6 +75,8 @@ impl OwnedScope {
                 self.overlay_ip.is_some()
                     && default_td(rec)
                     && text(rec, "ipaddress").and_then(|s| s.parse().ok()) == self.overlay_ip
+                    // A VIP, MIP or NSIP at the overlay address is someone else's (absent = SNIP).
+                    && text(rec, "type").is_none_or(|t| t.eq_ignore_ascii_case("SNIP"))
             }
             ResourceKind::Route => self.owns_route(rec),
             ResourceKind::Arp => {
@@ -294,6 +296,23 @@ mod tests {
                 .normalise_learned(ResourceKind::Arp, &arps)
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn the_overlay_address_is_ours_only_as_an_snip() {
+        let s = scope();
+        for ours in [
+            r#"{"ipaddress":"10.244.254.1","netmask":"255.255.0.0","type":"SNIP","td":"0"}"#,
+            r#"{"ipaddress":"10.244.254.1","netmask":"255.255.0.0"}"#,
+        ] {
+            assert!(s.owns(ResourceKind::Nsip, &rec(ours)), "{ours}");
+        }
+        for foreign in ["VIP", "MIP", "NSIP", "vip"] {
+            let r = format!(
+                r#"{{"ipaddress":"10.244.254.1","netmask":"255.255.255.255","type":"{foreign}"}}"#
+            );
+            assert!(!s.owns(ResourceKind::Nsip, &rec(&r)), "{r}");
+        }
     }
 
     #[test]

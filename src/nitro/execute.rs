@@ -1,10 +1,13 @@
 //! Executing a change set on the ADC: one bulk request per (resource kind, operation) in
 //! dependency order (`ChangeSet::steps`), `X-NITRO-ONERROR: continue`, per-item results mapped
 //! back to the objects. "Already exists" on an add and "no such resource" on a delete count as
-//! done, so a rerun after an interrupted run converges without duplicates.
+//! done only when a read-back shows the object then ours and as desired (SPEC §4), so a rerun
+//! after an interrupted run converges without duplicates while a foreign object in the way is
+//! reported, never taken for done.
 
 use super::{BulkOp, NitroClient, NitroError};
-use crate::model::{AdcObject, ChangeSet, Op, ResourceKind, Step};
+use crate::model::foreign::{describe_record, record_key};
+use crate::model::{AdcObject, ChangeSet, Op, OwnedScope, ResourceKind, Step};
 use serde_json::{Map, Value};
 
 /// The largest bulk request sent (items); a 5,000-node cluster is one request per kind.
@@ -114,11 +117,14 @@ fn bulk_op(op: Op, kind: ResourceKind) -> BulkOp {
 /// (after the client's retries) fails every item in it.
 async fn run_step(
     client: &NitroClient,
+    scope: &OwnedScope,
     step: &Step<'_>,
     out: &mut ExecOutcome,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<(), NitroError> {
     let op = bulk_op(step.op, step.kind);
+    // Items answered "already exists" / "no such resource", checked once after the step.
+    let mut unverified: Vec<(&AdcObject, i64, String)> = Vec::new();
     for batch in step.objects.chunks(MAX_BATCH) {
         let items: Vec<Map<String, Value>> = batch.iter().map(|o| item(o, op)).collect();
         let results = client.bulk(op, step.kind.resource(), &items).await?;
@@ -130,11 +136,13 @@ async fn run_step(
                     "the ADC did not report a result for this item".to_string(),
                 ),
             };
-            let done = code == 0
-                || (op == BulkOp::Add && code == EXISTS)
+            let unsure =
+                (op == BulkOp::Add && code == EXISTS)
                 || (matches!(op, BulkOp::Delete(_)) && code == NO_SUCH);
-            if done {
+            if code == 0 {
                 out.succeeded += 1;
+            } else if unsure {
+                unverified.push((*o, code, message));
             } else {
                 out.failed.push(Failure {
                     op: step.op,
@@ -146,19 +154,140 @@ async fn run_step(
         }
         progress(batch.len());
     }
+    if !unverified.is_empty() {
+        verify(client, scope, step, &unverified, out).await;
+    }
     Ok(())
+}
+
+/// Reads back the records of the kind a step wrote (once per step).
+async fn read_back(
+    client: &NitroClient,
+    kind: ResourceKind,
+    objects: &[(&AdcObject, i64, String)],
+) -> Result<Vec<Map<String, Value>>, NitroError> {
+    match kind {
+        // Read as `read` does: by VNI (the binding has no collection of its own).
+        ResourceKind::Vxlan | ResourceKind::VxlanSrcipBinding => {
+            let mut ids: Vec<String> = objects
+                .iter()
+                .filter_map(|(o, _, _)| o.get("id").map(ToString::to_string))
+                .collect();
+            ids.dedup();
+            let mut all = Vec::new();
+            for id in ids {
+                all.extend(client.get(kind.resource(), Some(&id), &[]).await?);
+            }
+            Ok(all)
+        }
+        _ => client.get(kind.resource(), None, &[]).await,
+    }
+}
+
+/// "Already exists" is done only when the object is then ours and as desired; "no such
+/// resource" on a delete only when nothing of ours holds that key any more. Anything else is a
+/// failure that names what the ADC holds.
+async fn verify(
+    client: &NitroClient,
+    scope: &OwnedScope,
+    step: &Step<'_>,
+    items: &[(&AdcObject, i64, String)],
+    out: &mut ExecOutcome,
+) {
+    let kind = step.kind;
+    let records = match read_back(client, kind, items).await {
+        Ok(r) => r,
+        Err(e) => {
+            for (o, code, message) in items {
+                out.failed.push(Failure {
+                    op: step.op,
+                    object: (*o).clone(),
+                    errorcode: *code,
+                    message: format!(
+                        "{message}; reading {kind} back to check it is ours and as desired failed ({e}), so it is not counted as done"
+                    ),
+                });
+            }
+            return;
+        }
+    };
+    for (o, code, message) in items {
+        let key = o.key();
+        let same: Vec<&Map<String, Value>> = records
+            .iter()
+            .filter(|r| record_key(kind, r).as_ref() == Some(&key))
+            .filter(|r| scope.owns(kind, r) || td0(r))
+            .collect();
+        let ours = same.iter().find(|r| scope.owns(kind, r));
+        let problem = match step.op {
+            Op::Delete => ours.map(|_| {
+                format!(
+                    "{message}, yet reading back shows it still there; it is not counted as done"
+                )
+            }),
+            _ => match ours {
+                Some(r) => match AdcObject::from_json(kind, r) {
+                    Ok(have) if have.changed_attrs(o).is_empty() => None,
+                    Ok(have) => Some(format!(
+                        "{message}: the ADC holds {} with other values ({}); it is not counted as done",
+                        describe_record(kind, r),
+                        have.changed_attrs(o)
+                            .iter()
+                            .map(|a| format!(
+                                "{a}={}",
+                                have.get(a).map(ToString::to_string).unwrap_or_default()
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                    Err(e) => Some(format!(
+                        "{message}: the ADC holds an unreadable {kind} ({e})"
+                    )),
+                },
+                None => Some(match same.first() {
+                    Some(r) => format!(
+                        "{message}: the ADC holds {}, which is not managed by kubectl-netscaler; it was left untouched: remove or change it on the ADC, then rerun",
+                        describe_record(kind, r)
+                    ),
+                    None => format!(
+                        "{message}, yet reading back finds no such {kind}; it is not counted as done: rerun"
+                    ),
+                }),
+            },
+        };
+        match problem {
+            None => out.succeeded += 1,
+            Some(message) => out.failed.push(Failure {
+                op: step.op,
+                object: (*o).clone(),
+                errorcode: *code,
+                message,
+            }),
+        }
+    }
+}
+
+/// Traffic domain 0 (ours are all there; an entry in another domain has another identity).
+fn td0(r: &Map<String, Value>) -> bool {
+    match r.get("td") {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim() == "0",
+        Some(Value::Number(n)) => n.as_u64() == Some(0),
+        _ => false,
+    }
 }
 
 /// Executes the ADC part of a change set. Errors that end the run early (the ADC unreachable,
 /// credentials rejected) are returned with what was done so far in `partial`.
 pub async fn execute(
     client: &NitroClient,
+    scope: &OwnedScope,
     cs: &ChangeSet,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<ExecOutcome, (NitroError, ExecOutcome)> {
     let mut out = ExecOutcome::default();
     for step in cs.steps() {
-        if let Err(e) = run_step(client, &step, &mut out, progress).await {
+        if let Err(e) = run_step(client, scope, &step, &mut out, progress).await {
             return Err((e, out));
         }
         if step.kind == ResourceKind::Vxlan && step.op == Op::Delete {
@@ -253,6 +382,15 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn scope() -> OwnedScope {
+        OwnedScope {
+            mode: crate::model::Mode::Vxlan,
+            cluster_cidr: "10.244.0.0/16".parse().unwrap(),
+            vni: Some(1),
+            overlay_ip: Some(ip("10.244.254.1")),
+        }
+    }
+
     fn add(o: AdcObject) -> Change {
         Change {
             op: Op::Add,
@@ -309,7 +447,10 @@ mod tests {
             node: None,
         };
         let c = client(&emu).await;
-        let out = execute(&c, &cs, &|_| {}).await.map_err(|(e, _)| e).unwrap();
+        let out = execute(&c, &scope(), &cs, &|_| {})
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
         assert!(out.failed.is_empty(), "{:?}", out.failed);
         assert_eq!(out.succeeded, 3);
         let routes: Vec<String> = emu.dump()["route"]
@@ -353,7 +494,10 @@ mod tests {
             node: None,
         };
         let c = client(&emu).await;
-        let out = execute(&c, &cs, &|_| {}).await.map_err(|(e, _)| e).unwrap();
+        let out = execute(&c, &scope(), &cs, &|_| {})
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
         assert_eq!(out.succeeded, 1);
         assert_eq!(out.failed.len(), 1, "{:?}", out.failed);
         let f = &out.failed[0];
@@ -369,6 +513,101 @@ mod tests {
             assert!(line.contains(part), "{part:?} missing in {line}");
         }
         assert!(!line.contains("10.244.1.5"), "{line}");
+        c.logout().await;
+    }
+
+    /// "Already exists" is done only when the object is then ours and as desired: an admin's
+    /// entry on an interface at the same address, or our own entry with another MAC, is a
+    /// failure naming what the ADC holds, and neither is changed. The read-back costs one GET
+    /// of the kind, and only when some item answered 273.
+    #[tokio::test]
+    async fn already_exists_is_verified_and_a_foreign_or_different_object_is_a_failure() {
+        let emu = Emulator::start(EmulatorOptions::default());
+        emu.load_state(&json!({
+            "nsip": [{"ipaddress": "192.0.2.10", "netmask": "255.255.255.0", "type": "SNIP"}],
+            "vxlan": [{"id": 1, "port": 8472}],
+            "arp": [
+                // An admin's entry on an interface at worker-3's gateway.
+                {"ipaddress": "10.244.3.0", "mac": "00:11:22:33:44:88", "ifnum": "1/1"},
+                // Ours, but with another MAC than wanted.
+                {"ipaddress": "10.244.2.0", "mac": "0a:58:0a:f4:02:99", "vxlan": 1, "vtep": "192.0.2.22"},
+                // Ours and as desired (an interrupted run made it).
+                {"ipaddress": "10.244.1.0", "mac": "0a:58:0a:f4:01:00", "vxlan": 1, "vtep": "192.0.2.21"},
+            ],
+        }))
+        .unwrap();
+        let before = emu.dump()["arp"].clone();
+        let arp = |i: u8| {
+            AdcObject::arp(
+                ip(&format!("10.244.{i}.0")),
+                &format!("0a:58:0a:f4:{i:02x}:00"),
+                1,
+                ip(&format!("192.0.2.2{i}")),
+            )
+            .for_node(&format!("worker-{i}"))
+        };
+        let cs = ChangeSet {
+            changes: vec![add(arp(1)), add(arp(2)), add(arp(3)), add(arp(4))],
+            node: None,
+        };
+        let c = client(&emu).await;
+        emu.clear_requests();
+        let out = execute(&c, &scope(), &cs, &|_| {})
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
+        assert_eq!(
+            out.succeeded, 2,
+            "worker-1 (ours, as desired) and worker-4 (new)"
+        );
+        let failed: Vec<String> = out.failed.iter().map(ToString::to_string).collect();
+        assert_eq!(failed.len(), 2, "{failed:#?}");
+        assert!(
+            failed[0].contains("10.244.2.0")
+                && failed[0].contains("other values")
+                && failed[0].contains("mac=0a:58:0a:f4:02:99")
+                && failed[0].contains("[node worker-2]"),
+            "{}",
+            failed[0]
+        );
+        assert!(
+            failed[1].contains("arp 10.244.3.0 on interface 1/1 (STATIC, mac 00:11:22:33:44:88)")
+                && failed[1].contains("not managed by kubectl-netscaler")
+                && failed[1].contains("[node worker-3]"),
+            "{}",
+            failed[1]
+        );
+        assert!(out.failed.iter().all(|f| f.errorcode == 273));
+        // Nothing but the new entry changed.
+        let after = emu.dump()["arp"].as_array().unwrap().clone();
+        for old in before.as_array().unwrap() {
+            assert!(after.contains(old), "{old} changed: {after:#?}");
+        }
+        assert_eq!(after.len(), before.as_array().unwrap().len() + 1);
+        // One bulk add and one read-back GET of the arp table.
+        let calls: Vec<String> = emu
+            .requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        assert_eq!(
+            calls,
+            ["POST /nitro/v1/config/arp", "GET /nitro/v1/config/arp"],
+            "{calls:#?}"
+        );
+
+        // A clean run reads nothing back.
+        emu.clear_requests();
+        let cs = ChangeSet {
+            changes: vec![add(arp(5))],
+            node: None,
+        };
+        let out = execute(&c, &scope(), &cs, &|_| {})
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
+        assert_eq!((out.succeeded, out.failed.len()), (1, 0));
+        assert_eq!(emu.requests().len(), 1, "{:?}", emu.requests());
         c.logout().await;
     }
 
@@ -391,7 +630,10 @@ mod tests {
             node: None,
         };
         let c = client(&emu).await;
-        let out = execute(&c, &cs, &|_| {}).await.map_err(|(e, _)| e).unwrap();
+        let out = execute(&c, &scope(), &cs, &|_| {})
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
         assert_eq!(out.succeeded, 1);
         assert_eq!(out.failed.len(), 1);
         assert_eq!(out.failed[0].errorcode, 604);

@@ -5,7 +5,9 @@
 
 use super::{NitroClient, NitroError};
 use crate::error::{Error, Result};
-use crate::model::{AdcObject, Desired, Mode, OwnedScope, ResourceKind, normalize_mac};
+use crate::model::{
+    AdcObject, Desired, ForeignObject, Mode, OwnedScope, ResourceKind, normalize_mac,
+};
 use ipnet::Ipv4Net;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -37,6 +39,9 @@ pub struct AdcView {
     pub ha: HaRole,
     /// Every NSIP/SNIP/... as `(address, netmask, type)`.
     pub ips: Vec<(Ipv4Addr, Ipv4Addr, String)>,
+    /// Objects outside the owned scope with an identity an object of ours could have (routes,
+    /// arp and bridgetable entries), from the same GETs: what may block a node's objects.
+    pub foreign: Vec<ForeignObject>,
 }
 
 /// What to read besides the owned scope.
@@ -100,6 +105,7 @@ pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -
 
     let mut owned = normalise(scope, ResourceKind::Route, &routes)?;
     let mut learned = Vec::new();
+    let mut foreign = scope.foreign(ResourceKind::Route, &routes);
     if vxlan {
         let vni = vni.as_deref().unwrap_or("1");
         let (vxlans, bindings, bridges) = tokio::join!(
@@ -121,6 +127,8 @@ pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -
         owned.extend(normalise(scope, ResourceKind::Bridgetable, &bridges)?);
         learned.extend(scope.normalise_learned(ResourceKind::Arp, &arps));
         learned.extend(scope.normalise_learned(ResourceKind::Bridgetable, &bridges));
+        foreign.extend(scope.foreign(ResourceKind::Arp, &arps));
+        foreign.extend(scope.foreign(ResourceKind::Bridgetable, &bridges));
     }
     owned.sort();
     learned.sort();
@@ -151,6 +159,7 @@ pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -
         vtep_mac,
         ha,
         ips,
+        foreign,
     })
 }
 
@@ -237,6 +246,17 @@ async fn discover_vtep_mac(
         .ok_or_else(|| fail(format!("interface {ifnum} has no MAC address")))
 }
 
+/// The overlay address is ours only as an SNIP (SPEC §4): another type of address there (VIP,
+/// MIP, NSIP) serves something else and is never changed or deleted, so the run stops.
+fn check_overlay_ip(view: &AdcView, overlay_ip: Ipv4Addr) -> Result<()> {
+    match view.ips.iter().find(|(ip, _, _)| *ip == overlay_ip) {
+        Some((_, mask, t)) if t != "SNIP" => Err(Error::AdcPrecondition(format!(
+            "overlayIp {overlay_ip} is already on the ADC as a {t} (netmask {mask}), not an SNIP: it is not this tool's and is left untouched; choose a free overlayIp (--overlay-ip) inside adcPodCidr, or free that address on the ADC"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Checks the ADC can take the desired objects, in plain words (before any change is
 /// proposed): the VTEP SNIP exists (vxlan mode), every route gateway is directly reachable
 /// through an SNIP subnet (routes mode, error 604), VXLAN is not on a NetScaler cluster.
@@ -252,6 +272,7 @@ pub async fn check_preconditions(
         .filter_map(|(ip, mask, _)| Some((*ip, Ipv4Net::with_netmask(*ip, *mask).ok()?.trunc())))
         .collect();
     if let Some(v) = &desired.vxlan {
+        check_overlay_ip(view, v.overlay_ip)?;
         if !view
             .ips
             .iter()

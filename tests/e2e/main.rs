@@ -7,6 +7,7 @@ mod support;
 mod apply;
 mod cluster;
 mod diff;
+mod foreign;
 mod generated;
 mod harness;
 mod plan;
