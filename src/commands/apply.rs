@@ -3,7 +3,10 @@
 
 use super::pipeline::{Prepared, Target, brake, connect_cluster, prepare};
 use crate::cli::{Cli, WriteArgs};
-use crate::cluster::{access, adc_node, lock::LeaseLock};
+use crate::cluster::{
+    access, adc_node,
+    lock::{LeaseLock, Wait},
+};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::nitro::execute::{self, ExecOutcome};
@@ -81,9 +84,15 @@ pub async fn run(
     // another writer between the read and the writes.
     let lock = match args.dry_run {
         true => None,
-        false => {
-            Some(LeaseLock::acquire(&kube, &args.lock_namespace, &settings.model.cluster).await?)
-        }
+        false => Some(
+            LeaseLock::acquire(
+                &kube,
+                &args.lock_namespace,
+                &settings.model.cluster,
+                Wait::RefuseLive,
+            )
+            .await?,
+        ),
     };
     let work = async {
         let p = prepare(&kube, settings, target, true).await?;
@@ -97,6 +106,11 @@ pub async fn run(
         _ = cancel.cancelled() => Err(Error::Interrupted),
     };
     if let Some(lock) = lock {
+        if !lock.is_held() {
+            tracing::warn!(
+                "the writer lock was lost during this run: another writer may have changed the ADC at the same time; check with `kubectl netscaler diff`"
+            );
+        }
         lock.release().await;
     }
     result

@@ -26,8 +26,8 @@ use std::time::{Duration, Instant};
 pub const CLUSTER: &str = "e2e";
 /// The ADC's Node object in the cluster.
 pub const ADC_NODE: &str = "netscaler-e2e";
-/// The writer lock (a Lease in kube-system).
-pub const LEASE: &str = "kubectl-netscaler-e2e";
+/// The writer lock (a Lease in kube-system; one fixed name, the cluster is in a label).
+pub const LEASE: &str = "kubectl-netscaler";
 /// The ADC's SNIP on the node network (in `adc-base.json`).
 pub const VTEP_IP: &str = "192.0.2.10";
 /// The MAC of interface 1/1 in the emulator, which `vtepMac: auto` must discover (the default

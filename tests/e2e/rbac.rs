@@ -1,11 +1,13 @@
-//! The permissions the tool needs (deploy/rbac.yaml), against a real kube-apiserver: a user
-//! bound to exactly those can run every subcommand; without them the tool exits 3 naming the
+//! The permissions the tool needs (deploy/rbac.yaml), against a real kube-apiserver: the file
+//! applied exactly as shipped lets the user it binds (netscaler-operator, impersonated through a
+//! kubeconfig) run every subcommand and nothing more; without them the tool exits 3 naming the
 //! verb and resource that was forbidden.
 
 use crate::support::{netscaler, root};
 use netscaler_testbed::nitro::{Emulator, EmulatorOptions};
 use netscaler_testbed::realapi::{LIMITED_USER, RealApiServer};
 use serde_json::json;
+use std::path::PathBuf;
 
 const CLUSTER: &str = "rbac";
 
@@ -59,25 +61,43 @@ spec:
     }
 }
 
-/// deploy/rbac.yaml, bound to the limited test user, for this cluster's Lease name.
-fn role_manifest() -> String {
-    std::fs::read_to_string(root().join("deploy/rbac.yaml"))
-        .expect("rbac.yaml")
-        .replace("netscaler-operator", LIMITED_USER)
-        .replace(
-            "kubectl-netscaler-CLUSTER",
-            &format!("kubectl-netscaler-{CLUSTER}"),
-        )
+/// The user deploy/rbac.yaml binds.
+const OPERATOR: &str = "netscaler-operator";
+
+/// deploy/rbac.yaml exactly as shipped.
+fn shipped_manifest() -> String {
+    std::fs::read_to_string(root().join("deploy/rbac.yaml")).expect("deploy/rbac.yaml")
 }
 
 fn grant(api: &RealApiServer) {
-    api.apply(&role_manifest()).expect("apply deploy/rbac.yaml");
+    api.apply(&shipped_manifest())
+        .expect("kubectl apply -f deploy/rbac.yaml");
 }
 
-fn args<'a>(api: &'a RealApiServer, adc: &'a Emulator) -> Vec<String> {
+/// A kubeconfig that acts as [`OPERATOR`]: the admin's credentials, impersonating the user
+/// (`as:`), so every request is authorized as that user alone.
+fn operator_kubeconfig(api: &RealApiServer) -> PathBuf {
+    let admin = std::fs::read_to_string(api.admin_kubeconfig()).expect("admin kubeconfig");
+    // The users entry is the file's last mapping (`users: - name: admin  user: ...`).
+    assert!(
+        admin.rfind("users:") > admin.rfind("contexts:"),
+        "unexpected kubeconfig layout:\n{admin}"
+    );
+    let path = api.dir().join("operator.kubeconfig");
+    std::fs::write(&path, format!("{}\n    as: {OPERATOR}\n", admin.trim_end()))
+        .expect("write the operator kubeconfig");
+    assert!(
+        api.kubectl_as(&path, &["auth", "can-i", "list", "pods"], None)
+            .is_err(),
+        "the impersonating kubeconfig still acts as admin"
+    );
+    path
+}
+
+fn args(kubeconfig: &std::path::Path, adc: &Emulator) -> Vec<String> {
     vec![
         "--kubeconfig".into(),
-        api.limited_kubeconfig().display().to_string(),
+        kubeconfig.display().to_string(),
         "--cluster-name".into(),
         CLUSTER.into(),
         "--vtep-ip".into(),
@@ -98,7 +118,7 @@ fn without_permissions_every_subcommand_exits_3_naming_verb_and_resource() {
     let adc = adc();
     for sub in ["plan", "diff", "apply", "teardown"] {
         let mut run = netscaler(&[sub])
-            .args(args(&api, &adc))
+            .args(args(&api.limited_kubeconfig(), &adc))
             .env("NETSCALER_PASSWORD", "nsroot");
         if matches!(sub, "apply" | "teardown") {
             run = run.arg("--yes");
@@ -131,12 +151,29 @@ fn without_permissions_every_subcommand_exits_3_naming_verb_and_resource() {
     );
 }
 
+/// A Lease in kube-system as JSON, held by `holder`, renewed `renew` (a MicroTime).
+fn lease(name: &str, holder: &str, renew: &str) -> String {
+    json!({
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {"name": name, "namespace": "kube-system"},
+        "spec": {
+            "holderIdentity": holder,
+            "leaseDurationSeconds": 15,
+            "acquireTime": renew,
+            "renewTime": renew,
+        },
+    })
+    .to_string()
+}
+
 #[test]
-fn the_documented_role_is_enough_for_every_subcommand() {
+fn the_shipped_role_is_enough_for_every_subcommand_and_no_more() {
     let api = RealApiServer::start().expect("real API server");
     cluster(&api);
     grant(&api);
-    // Credentials from a Secret the role lets the user read.
+    let operator = operator_kubeconfig(&api);
+    // Credentials from the Secret the role lets the user read.
     api.apply(
         r#"
 apiVersion: v1
@@ -146,16 +183,24 @@ stringData: {username: nsroot, password: nsroot}
 "#,
     )
     .expect("secret");
+    // A lock left behind by a run that crashed long ago: taking it over needs get and update.
+    api.apply(&lease(
+        "kubectl-netscaler",
+        "crashed-run/pid-1/0",
+        "2020-01-01T00:00:00.000000Z",
+    ))
+    .expect("stale lock");
     let adc = adc();
     let run = |sub: &[&str], code: i32| {
         netscaler(sub)
-            .args(args(&api, &adc))
+            .args(args(&operator, &adc))
             .args(["--adc-secret", "kube-system/netscaler-credentials"])
             .expect(code)
     };
     run(&["plan"], 0).stdout_has("10.244.1.0");
     run(&["diff"], 1).stdout_has("+ node netscaler-rbac");
-    run(&["apply", "--yes"], 0);
+    run(&["apply", "--yes"], 0)
+        .stderr_has("took over the lock kube-system/kubectl-netscaler from crashed-run/pid-1/0");
     run(&["diff"], 0).stdout_has("No changes");
     // A Secret named without its namespace is looked up in -n's namespace.
     netscaler(&[
@@ -165,7 +210,7 @@ stringData: {username: nsroot, password: nsroot}
         "--adc-secret",
         "netscaler-credentials",
     ])
-    .args(args(&api, &adc))
+    .args(args(&operator, &adc))
     .expect(0);
     let node = api
         .kubectl(&[
@@ -175,22 +220,17 @@ stringData: {username: nsroot, password: nsroot}
             "-o",
             "jsonpath={.spec.podCIDR}",
         ])
-        .expect("ADC node created by the limited user");
+        .expect("ADC node created by the operator");
     assert_eq!(node.trim(), "10.244.254.0/24");
     run(&["teardown", "--yes"], 0);
     assert!(
         api.kubectl(&["get", "node", "netscaler-rbac"]).is_err(),
         "teardown removed the ADC node"
     );
+    // Created by apply (create), released by teardown (delete).
     assert!(
-        api.kubectl(&[
-            "get",
-            "lease",
-            "-n",
-            "kube-system",
-            "kubectl-netscaler-rbac"
-        ])
-        .is_err(),
+        api.kubectl(&["get", "lease", "-n", "kube-system", "kubectl-netscaler"])
+            .is_err(),
         "the lock was released"
     );
     let dump = adc.dump();
@@ -200,13 +240,69 @@ stringData: {username: nsroot, password: nsroot}
             .map(|r| r.iter().filter(|r| r["Static"] == true).count()),
         Some(0)
     );
+
+    // No more: another component's Lease in kube-system can be neither read, nor updated, nor
+    // deleted by the operator.
+    let theirs = lease(
+        "kube-scheduler",
+        "master-1_abc",
+        "2020-01-01T00:00:00.000000Z",
+    );
+    api.apply(&theirs).expect("another Lease");
+    let before = api
+        .kubectl(&[
+            "get",
+            "lease",
+            "-n",
+            "kube-system",
+            "kube-scheduler",
+            "-o",
+            "json",
+        ])
+        .expect("the other Lease");
+    let hijack = theirs.replace("master-1_abc", "netscaler-operator");
+    for (args, stdin, verb) in [
+        (&["replace", "-f", "-"][..], Some(hijack.as_str()), "update"),
+        (
+            &["delete", "lease", "-n", "kube-system", "kube-scheduler"][..],
+            None,
+            "delete",
+        ),
+        (
+            &["get", "lease", "-n", "kube-system", "kube-scheduler"][..],
+            None,
+            "get",
+        ),
+    ] {
+        let err = api
+            .kubectl_as(&operator, args, stdin)
+            .expect_err("the operator reached another Lease")
+            .to_string();
+        assert!(
+            err.contains("Forbidden")
+                && err.contains(&format!("cannot {verb} resource \"leases\"")),
+            "{args:?}: {err}"
+        );
+    }
+    let after = api
+        .kubectl(&[
+            "get",
+            "lease",
+            "-n",
+            "kube-system",
+            "kube-scheduler",
+            "-o",
+            "json",
+        ])
+        .expect("the other Lease is still there");
+    assert_eq!(before, after, "the other Lease was changed");
 }
 
 #[test]
 fn a_missing_write_permission_is_found_before_the_adc_is_touched() {
     let api = RealApiServer::start().expect("real API server");
     cluster(&api);
-    let manifest = role_manifest();
+    let manifest = shipped_manifest();
     let without_create = manifest.replace(
         r#"verbs: ["get", "list", "create", "patch", "delete"]"#,
         r#"verbs: ["get", "list", "patch", "delete"]"#,
@@ -216,9 +312,10 @@ fn a_missing_write_permission_is_found_before_the_adc_is_touched() {
         "the node rule was found and trimmed"
     );
     api.apply(&without_create).expect("apply trimmed role");
+    let operator = operator_kubeconfig(&api);
     let adc = adc();
     netscaler(&["apply", "--yes"])
-        .args(args(&api, &adc))
+        .args(args(&operator, &adc))
         .env("NETSCALER_PASSWORD", "nsroot")
         .expect(3)
         .stderr_has("cannot create nodes")

@@ -164,6 +164,16 @@ impl Outcome {
         self
     }
 
+    pub fn stderr_lacks(&self, needle: &str) -> &Self {
+        assert!(
+            !self.stderr.contains(needle),
+            "stderr of `{}` has {needle:?}:\n{}",
+            self.display,
+            self.stderr
+        );
+        self
+    }
+
     pub fn stdout_lacks(&self, needle: &str) -> &Self {
         assert!(
             !self.stdout.contains(needle),
