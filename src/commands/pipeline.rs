@@ -112,7 +112,9 @@ pub async fn connect_adc(settings: &Settings, kube: &kube::Client) -> Result<Nit
         password,
         ca_file: settings.adc.ca_file.clone(),
         insecure_skip_tls_verify: settings.adc.insecure_skip_tls_verify,
-        timeout: Duration::from_secs(60),
+        // Shorter than the 30 s retry budget, so a hung request is retried rather than
+        // stalling the run (SPEC §8).
+        timeout: Duration::from_secs(20),
     };
     Ok(NitroClient::connect(config).await?)
 }

@@ -136,8 +136,7 @@ async fn run_step(
                     "the ADC did not report a result for this item".to_string(),
                 ),
             };
-            let unsure =
-                (op == BulkOp::Add && code == EXISTS)
+            let unsure = (op == BulkOp::Add && code == EXISTS)
                 || (matches!(op, BulkOp::Delete(_)) && code == NO_SUCH);
             if code == 0 {
                 out.succeeded += 1;
