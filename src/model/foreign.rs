@@ -208,12 +208,7 @@ mod tests {
     }
 
     fn scope() -> OwnedScope {
-        OwnedScope {
-            mode: Mode::Vxlan,
-            cluster_cidr: "10.244.0.0/16".parse().unwrap(),
-            vni: Some(1),
-            overlay_ip: Some(ip("10.244.254.1")),
-        }
+        OwnedScope::example()
     }
 
     fn recs(s: &str) -> Vec<Map<String, Json>> {

@@ -156,17 +156,25 @@ impl OwnedScope {
     }
 }
 
+/// The scope the unit tests share: VNI 1, cluster CIDR 10.244.0.0/16, overlay IP 10.244.254.1.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scope() -> OwnedScope {
+impl OwnedScope {
+    pub(crate) fn example() -> OwnedScope {
         OwnedScope {
             mode: Mode::Vxlan,
             cluster_cidr: "10.244.0.0/16".parse().unwrap(),
             vni: Some(1),
             overlay_ip: Some("10.244.254.1".parse().unwrap()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> OwnedScope {
+        OwnedScope::example()
     }
 
     fn rec(s: &str) -> Map<String, Json> {

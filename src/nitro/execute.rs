@@ -382,12 +382,7 @@ mod tests {
     }
 
     fn scope() -> OwnedScope {
-        OwnedScope {
-            mode: crate::model::Mode::Vxlan,
-            cluster_cidr: "10.244.0.0/16".parse().unwrap(),
-            vni: Some(1),
-            overlay_ip: Some(ip("10.244.254.1")),
-        }
+        OwnedScope::example()
     }
 
     fn add(o: AdcObject) -> Change {
