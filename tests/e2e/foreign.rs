@@ -161,18 +161,11 @@ fn a_vip_at_the_overlay_ip_stops_diff_and_apply_and_survives_teardown() {
     vip_intact(&bed);
 
     // Everything else of ours (as a converged run left it) goes; the VIP stays.
-    let mut state = serde_json::Map::new();
-    for (resource, attrs) in expected_adc(&bed.nodes) {
-        if resource != "nsip" {
-            state
-                .entry(resource)
-                .or_insert_with(|| Value::Array(Vec::new()))
-                .as_array_mut()
-                .unwrap()
-                .push(attrs);
-        }
-    }
-    bed.adc.load_state(&Value::Object(state)).unwrap();
+    bed.load_objects(
+        expected_adc(&bed.nodes)
+            .into_iter()
+            .filter(|(resource, _)| *resource != "nsip"),
+    );
     let out = bed.run(&["teardown", "--yes"]).expect(0);
     out.stdout_lacks(OVERLAY_IP);
     vip_intact(&bed);

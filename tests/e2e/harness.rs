@@ -423,8 +423,13 @@ impl Bed {
 
     /// Loads this cluster's converged configuration into the emulator directly.
     pub fn load_converged(&self) {
+        self.load_objects(expected_adc(&self.nodes));
+    }
+
+    /// Loads `(resource, attributes)` objects into the emulator directly.
+    pub fn load_objects(&self, objects: impl IntoIterator<Item = (&'static str, Value)>) {
         let mut state = Map::new();
-        for (resource, attrs) in expected_adc(&self.nodes) {
+        for (resource, attrs) in objects {
             state
                 .entry(resource)
                 .or_insert_with(|| Value::Array(Vec::new()))
@@ -434,7 +439,7 @@ impl Bed {
         }
         self.adc
             .load_state(&Value::Object(state))
-            .expect("load the converged ADC state");
+            .expect("load the ADC state");
     }
 
     /// What an admin would do on the ADC by hand: one NITRO call authenticated per request
