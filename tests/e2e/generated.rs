@@ -227,8 +227,14 @@ fn generated_bash_completion_completes_in_bash() {
 /// The krew manifest passes the rules krew's validation (and `krew install --manifest`) applies.
 #[test]
 fn generated_krew_manifest_is_valid() {
-    let path = support::root().join("krew-manifest.yaml");
-    let text = std::fs::read_to_string(&path).expect("read krew-manifest.yaml");
+    check_krew_manifest(&support::root().join("krew-manifest.yaml"));
+}
+
+/// Checks the krew manifest at `path` against krew's rules and returns it parsed; the release
+/// step's rendered manifest is held to the same rules.
+pub fn check_krew_manifest(path: &Path) -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let doc: serde_json::Value =
         serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 
@@ -319,6 +325,7 @@ fn generated_krew_manifest_is_valid() {
     for want in ["linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64"] {
         assert!(targets.contains(want), "no platform {want}: {targets:?}");
     }
+    doc
 }
 
 /// krew's plugin name rule.

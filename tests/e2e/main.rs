@@ -12,4 +12,5 @@ mod generated;
 mod harness;
 mod plan;
 mod rbac;
+mod release;
 mod teardown;
