@@ -109,19 +109,22 @@ fn release_archive_and_manifest_agree() {
     let out = tempfile::tempdir().unwrap();
     let out_dir = out.path().to_str().unwrap();
     let bins = bin_dir();
+    let pack = || {
+        ok(
+            release(&[
+                "archive",
+                "--target",
+                &target,
+                "--bin-dir",
+                bins.to_str().unwrap(),
+                "--out",
+                out_dir,
+            ]),
+            "release archive",
+        )
+    };
 
-    let printed = ok(
-        release(&[
-            "archive",
-            "--target",
-            &target,
-            "--bin-dir",
-            bins.to_str().unwrap(),
-            "--out",
-            out_dir,
-        ]),
-        "release archive",
-    );
+    let printed = pack();
     let archive = out.path().join(archive_name(&target));
     assert!(archive.is_file(), "no {}: {printed}", archive.display());
     let sha = sha256(&archive);
@@ -153,18 +156,7 @@ fn release_archive_and_manifest_agree() {
     );
 
     // Reproducible: the same binaries give the same archive.
-    ok(
-        release(&[
-            "archive",
-            "--target",
-            &target,
-            "--bin-dir",
-            bins.to_str().unwrap(),
-            "--out",
-            out_dir,
-        ]),
-        "release archive (again)",
-    );
+    pack();
     assert_eq!(sha256(&archive), sha, "the archive is not reproducible");
 
     // A full manifest needs every platform's archive: refused, naming the missing ones.
