@@ -228,14 +228,19 @@ impl Settings {
         let vtep_mac = match pick(&args.vtep_mac, &file.vtep_mac) {
             None => VtepMacSetting::Auto,
             Some(m) if m.eq_ignore_ascii_case("auto") => VtepMacSetting::Auto,
-            Some(m) => VtepMacSetting::Mac(normalize_mac(&m).ok_or_else(|| {
-                bad(
-                    "vtepMac",
-                    "vtep-mac",
-                    format!("{m:?} is neither auto nor a MAC address"),
-                )
-            })?),
+            Some(m) => VtepMacSetting::Mac(parse_vtep_mac(&m)?),
         };
+        if let (Some(vtep), Some(overlay)) = (vtep_ip, overlay_ip)
+            && vtep == overlay
+        {
+            return Err(bad(
+                "vtepIp",
+                "vtep-ip",
+                format!(
+                    "{vtep} is also overlayIp: the VTEP is the ADC's underlay SNIP, the overlay IP its address inside the pod network; they must differ"
+                ),
+            ));
+        }
         let node_selector = pick(&args.node_selector, &file.node_selector)
             .map(|s| LabelSelector::parse(&s).map_err(|e| bad("nodeSelector", "node-selector", e)))
             .transpose()?;
@@ -325,6 +330,102 @@ impl Settings {
     }
 }
 
+/// A VTEP MAC must be a unicast hardware address: flannel on every node sends the ADC's
+/// overlay traffic to it, so a multicast or all-zero MAC breaks the return path to the ADC.
+fn parse_vtep_mac(text: &str) -> Result<String> {
+    let mac = normalize_mac(text).ok_or_else(|| {
+        bad(
+            "vtepMac",
+            "vtep-mac",
+            format!("{text:?} is neither auto nor a MAC address"),
+        )
+    })?;
+    let first = u8::from_str_radix(&mac[..2], 16).unwrap_or(0);
+    if mac.split(':').all(|b| b == "00") {
+        return Err(bad(
+            "vtepMac",
+            "vtep-mac",
+            format!(
+                "{text:?} is the all-zero MAC; give the MAC of the ADC interface that holds the VTEP IP, or auto"
+            ),
+        ));
+    }
+    if first & 1 == 1 {
+        return Err(bad(
+            "vtepMac",
+            "vtep-mac",
+            format!(
+                "{text:?} is a multicast MAC (lowest bit of the first byte set); give the unicast MAC of the ADC interface that holds the VTEP IP, or auto"
+            ),
+        ));
+    }
+    Ok(mac)
+}
+
+impl Settings {
+    /// Checks, without any network access, everything a command that talks to the ADC needs
+    /// (SPEC §5): the URL, a password source, a readable password file, the CA file. All the
+    /// problems found are reported together, each naming its setting.
+    pub fn check_adc_offline(&self) -> Result<()> {
+        let adc = &self.adc;
+        let mut problems: Vec<String> = Vec::new();
+        if adc.url.is_none() {
+            problems.push("adc.url (--adc-url, NETSCALER_URL) is required for this command".into());
+        }
+        match &adc.password {
+            None => problems.push(
+                "no ADC password: set NETSCALER_PASSWORD, --adc-password-file FILE or --adc-secret NAMESPACE/NAME (adc.passwordFile / adc.passwordSecret)".into(),
+            ),
+            Some(PasswordSource::File(path)) => match std::fs::metadata(path) {
+                Err(e) => problems.push(format!(
+                    "adc.passwordFile (--adc-password-file) {}: {}",
+                    path.display(),
+                    io_reason(&e)
+                )),
+                Ok(m) if !m.is_file() => problems.push(format!(
+                    "adc.passwordFile (--adc-password-file) {}: not a regular file",
+                    path.display()
+                )),
+                Ok(_) => {
+                    if let Err(e) = std::fs::File::open(path) {
+                        problems.push(format!(
+                            "adc.passwordFile (--adc-password-file) {}: {}",
+                            path.display(),
+                            io_reason(&e)
+                        ));
+                    }
+                }
+            },
+            Some(_) => {}
+        }
+        if let Some(ca) = &adc.ca_file
+            && !ca.is_file()
+        {
+            problems.push(format!(
+                "adc.caFile (--adc-ca-file) {}: no such file",
+                ca.display()
+            ));
+        }
+        match problems.len() {
+            0 => Ok(()),
+            1 => Err(Error::usage(problems.remove(0))),
+            _ => Err(Error::usage(format!(
+                "{} settings need attention:\n  {}",
+                problems.len(),
+                problems.join("\n  ")
+            ))),
+        }
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
 fn valid_cluster_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 40
@@ -357,6 +458,19 @@ fn resolve_adc(args: &SettingsArgs, file: &AdcConfig) -> Result<AdcSettings> {
                 "adc.url",
                 "adc-url",
                 format!("{u:?} is not an http:// or https:// URL"),
+            ));
+        }
+        // `https://user:secret@adc`: the password would end up in process arguments, shell
+        // history and logs. Named without echoing the URL.
+        let authority = u
+            .split_once("://")
+            .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
+            .unwrap_or("");
+        if authority.contains('@') {
+            return Err(bad(
+                "adc.url",
+                "adc-url",
+                "must not carry credentials (user:password@host); give the user with --adc-username and the password with --adc-password-file, --adc-secret or NETSCALER_PASSWORD",
             ));
         }
     }
@@ -513,6 +627,26 @@ mod tests {
                 |a| a.adc.adc_secret = Some("ns/".into()),
                 "adc.passwordSecret",
             ),
+            (
+                |a| a.adc.adc_url = Some("https://nsroot:s3cret@adc.example/".into()),
+                "adc.url (--adc-url): must not carry credentials",
+            ),
+            (
+                |a| a.vtep_mac = Some("01:00:5e:00:00:01".into()),
+                "vtepMac (--vtep-mac): \"01:00:5e:00:00:01\" is a multicast MAC",
+            ),
+            (
+                |a| a.vtep_mac = Some("00:00:00:00:00:00".into()),
+                "vtepMac (--vtep-mac): \"00:00:00:00:00:00\" is the all-zero MAC",
+            ),
+            (
+                |a| {
+                    a.vtep_ip = Some("10.244.254.1".into());
+                    a.overlay_ip = Some("10.244.254.1".into());
+                    a.adc_pod_cidr = Some("10.244.254.0/24".into());
+                },
+                "vtepIp (--vtep-ip): 10.244.254.1 is also overlayIp",
+            ),
         ];
         for (set, want) in cases {
             let mut a = args();
@@ -524,6 +658,51 @@ mod tests {
                 "{err} should contain {want}"
             );
         }
+    }
+
+    #[test]
+    fn a_url_with_credentials_is_refused_without_echoing_the_password() {
+        let mut a = args();
+        a.adc.adc_url = Some("https://nsroot:s3cret@adc.example".into());
+        let err = Settings::resolve(&a, None).unwrap_err().to_string();
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn adc_settings_are_checked_offline_and_reported_together() {
+        let mut a = args();
+        a.adc.adc_password_file = Some("/nonexistent/pw".into());
+        a.adc.adc_ca_file = Some("/nonexistent/ca.pem".into());
+        let s = Settings::resolve(&a, None).unwrap();
+        let err = s.check_adc_offline().unwrap_err();
+        assert!(matches!(err, Error::Usage(_)));
+        let err = err.to_string();
+        for want in [
+            "3 settings need attention",
+            "adc.url (--adc-url, NETSCALER_URL) is required",
+            "adc.passwordFile (--adc-password-file) /nonexistent/pw: no such file",
+            "adc.caFile (--adc-ca-file) /nonexistent/ca.pem: no such file",
+        ] {
+            assert!(err.contains(want), "{err} should contain {want}");
+        }
+
+        let pw = config("secret\n");
+        let mut a = args();
+        a.adc.adc_url = Some("https://adc.example".into());
+        a.adc.adc_password_file = Some(pw.path().into());
+        Settings::resolve(&a, None)
+            .unwrap()
+            .check_adc_offline()
+            .unwrap();
+
+        let mut a = args();
+        a.adc.adc_url = Some("https://adc.example".into());
+        a.adc.adc_password_file = Some(std::env::temp_dir());
+        let err = Settings::resolve(&a, None)
+            .unwrap()
+            .check_adc_offline()
+            .unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
     }
 
     #[test]

@@ -122,11 +122,7 @@ pub async fn connect_adc(settings: &Settings, kube: &kube::Client) -> Result<Nit
 /// Connects to the cluster and resolves the cluster name; checks first that the ADC is
 /// configured at all, so nothing is contacted for a command that cannot run.
 pub async fn connect_cluster(cli: &Cli, settings: Settings) -> Result<(kube::Client, Settings)> {
-    if settings.adc.url.is_none() {
-        return Err(Error::usage(
-            "adc.url (--adc-url, NETSCALER_URL) is required for this command",
-        ));
-    }
+    settings.check_adc_offline()?;
     let ctx = client::connect(&cli.kube).await?;
     let settings = settings.with_cluster(&ctx.cluster_name)?;
     Ok((ctx.client, settings))

@@ -13,4 +13,5 @@ mod harness;
 mod plan;
 mod rbac;
 mod release;
+mod settings;
 mod teardown;
