@@ -167,7 +167,7 @@ pub struct PlanArgs {
     /// Output format
     #[arg(short, long, value_enum, default_value_t = PlanOutput::Table)]
     pub output: PlanOutput,
-    /// Plan from a saved snapshot (`kubectl get nodes,services,endpointslices,configmaps -A -o yaml`) instead of the live cluster
+    /// Plan from a saved snapshot (`kubectl get nodes,services,endpointslices,configmaps -A -o yaml`) instead of the live cluster; `-` reads it from standard input
     #[arg(long, value_name = "FILE")]
     pub cluster_file: Option<PathBuf>,
     /// Also write the plan as a plan file (JSON) for `apply PLAN`

@@ -56,10 +56,24 @@ struct LeanCondition {
 pub struct Objects {
     pub nodes: Vec<Node>,
     pub config_maps: Vec<ConfigMap>,
+    /// How many objects of each other kind were skipped (`None`: an object without `kind`).
+    skipped: BTreeMap<Option<String>, usize>,
+}
+
+/// What a snapshot is expected to be, for messages.
+const EXPECTED: &str = "expected the output of `kubectl get nodes,services,endpointslices,configmaps -A -o yaml` (a List, or multi-document YAML of objects)";
+
+/// `-` reads the snapshot from standard input.
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
 }
 
 fn culprit(path: &Path, what: impl std::fmt::Display) -> Error {
-    Error::usage(format!("--cluster-file {}: {what}", path.display()))
+    if is_stdin(path) {
+        Error::usage(format!("--cluster-file - (standard input): {what}"))
+    } else {
+        Error::usage(format!("--cluster-file {}: {what}", path.display()))
+    }
 }
 
 fn yaml_options() -> serde_saphyr::Options {
@@ -107,8 +121,36 @@ impl Objects {
                     self.add(i);
                 }
             }
-            _ => {}
+            other => *self.skipped.entry(other.map(str::to_string)).or_default() += 1,
         }
+    }
+
+    /// A snapshot without Node objects cannot be what the user meant: a 0-node plan would
+    /// remove every node's configuration from the ADC.
+    fn require_nodes(self, path: &Path) -> Result<Objects> {
+        if !self.nodes.is_empty() {
+            return Ok(self);
+        }
+        let mut found: Vec<String> = self
+            .skipped
+            .iter()
+            .map(|(kind, n)| match kind {
+                Some(k) => format!("{n} {k}"),
+                None => format!("{n} without a kind"),
+            })
+            .collect();
+        if !self.config_maps.is_empty() {
+            found.push(format!("{} ConfigMap", self.config_maps.len()));
+        }
+        let found = if found.is_empty() {
+            "no objects".to_string()
+        } else {
+            format!("only {}", found.join(", "))
+        };
+        Err(culprit(
+            path,
+            format!("holds no Node objects ({found}); {EXPECTED}"),
+        ))
     }
 
     /// Parses snapshot text (JSON or YAML). `path` is only used in messages.
@@ -121,16 +163,24 @@ impl Objects {
             }
         } else {
             let docs: Vec<Lean> = serde_saphyr::from_multiple_with_options(text, yaml_options())
-                .map_err(|e| culprit(path, format!("is not valid YAML: {e}")))?;
+                .map_err(|e| culprit(path, explain_yaml(text, e)))?;
             for doc in docs {
                 objects.add(doc);
             }
         }
-        Ok(objects)
+        objects.require_nodes(path)
     }
 
+    /// Reads a snapshot file, or standard input for `-`.
     pub fn read(path: &Path) -> Result<Objects> {
-        let text = std::fs::read_to_string(path).map_err(|e| culprit(path, e))?;
+        let text = if is_stdin(path) {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| culprit(path, e))?;
+            text
+        } else {
+            std::fs::read_to_string(path).map_err(|e| culprit(path, e))?
+        };
         Objects::parse(path, &text)
     }
 
@@ -145,6 +195,34 @@ struct Head<'a> {
     kind: Option<&'a str>,
     #[serde(borrow, default)]
     items: Option<Vec<&'a RawValue>>,
+}
+
+/// Says why YAML text did not read as objects: not YAML at all, or YAML of another shape
+/// (`[1, 2, 3]`, a bare string) than a list of Kubernetes objects.
+fn explain_yaml(text: &str, err: serde_saphyr::Error) -> String {
+    match serde_saphyr::from_multiple_with_options::<serde_json::Value>(text, yaml_options()) {
+        Err(_) => format!("is not valid YAML: {err}"),
+        Ok(docs) => {
+            let odd = docs.iter().enumerate().find_map(|(i, d)| {
+                let shape = match d {
+                    serde_json::Value::Object(_) => return None,
+                    serde_json::Value::Array(_) => "a sequence",
+                    serde_json::Value::String(_) => "a string",
+                    serde_json::Value::Number(_) => "a number",
+                    serde_json::Value::Bool(_) => "a boolean",
+                    serde_json::Value::Null => "empty",
+                };
+                Some(format!(
+                    "document {} is {shape}, not a Kubernetes object",
+                    i + 1
+                ))
+            });
+            match odd {
+                Some(odd) => format!("is YAML but not Kubernetes objects: {odd}; {EXPECTED}"),
+                None => format!("is YAML but not Kubernetes objects: {err}; {EXPECTED}"),
+            }
+        }
+    }
 }
 
 /// Finds what is wrong in a JSON snapshot that did not parse, naming the item.
@@ -202,6 +280,50 @@ mod tests {
             a.net_conf.unwrap().network.as_deref(),
             Some("10.244.0.0/16")
         );
+    }
+
+    #[test]
+    fn a_snapshot_without_nodes_is_refused_saying_what_was_expected() {
+        let p = Path::new("snap.yaml");
+        for (text, found) in [
+            (
+                r#"{"apiVersion":"v1","kind":"List","items":[]}"#,
+                "no objects",
+            ),
+            (
+                "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n",
+                "only 1 Service",
+            ),
+            (r#"{"foo":1}"#, "only 1 without a kind"),
+        ] {
+            let err = Objects::parse(p, text).err().unwrap();
+            assert!(matches!(err, Error::Usage(_)));
+            let err = err.to_string();
+            assert!(
+                err.contains("--cluster-file snap.yaml: holds no Node objects")
+                    && err.contains(found)
+                    && err.contains(
+                        "kubectl get nodes,services,endpointslices,configmaps -A -o yaml"
+                    ),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn yaml_that_is_not_objects_is_not_called_invalid_yaml() {
+        let p = Path::new("snap.yaml");
+        let err = Objects::parse(p, "[1, 2, 3]\n").err().unwrap().to_string();
+        assert!(
+            err.contains("is YAML but not Kubernetes objects: document 1 is a sequence"),
+            "{err}"
+        );
+        assert!(!err.contains("not valid YAML"), "{err}");
+        let err = Objects::parse(p, "a: [unclosed\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("is not valid YAML"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! ADC connection settings are checked before any network access (SPEC §5): with a cluster
-//! that cannot be reached and an ADC that does not exist, a bad ADC setting is still exit 2
-//! naming the setting, for every subcommand that talks to the ADC.
+//! Settings and input errors, as a newcomer meets them: ADC connection settings are checked
+//! before any network access (SPEC §5) — with a cluster that cannot be reached and an ADC that
+//! does not exist, a bad ADC setting is still exit 2 naming the setting — and a snapshot that
+//! is not a cluster is exit 2 naming the file and saying what was expected.
 
 use crate::support::{fixture, netscaler};
 use std::path::{Path, PathBuf};
@@ -97,6 +98,62 @@ fn bad_adc_settings_are_exit_2_before_the_cluster_or_adc_is_contacted() {
             }
             out.stderr_lacks("s3cret");
             out.stderr_lacks("127.0.0.1:9");
+        }
+    }
+}
+
+#[test]
+fn a_snapshot_from_standard_input_plans_as_the_file_does() {
+    let file = std::fs::read_to_string(fixture("plan-cluster.yaml")).unwrap();
+    let plan = |cluster_file: &str, stdin: &str| {
+        netscaler(&["plan", "-o", "json", "--cluster-file", cluster_file])
+            .arg("--config")
+            .arg(fixture("plan-config.yaml"))
+            .stdin(stdin)
+            .expect(0)
+            .json()
+    };
+    let from_file = plan(fixture("plan-cluster.yaml").to_str().unwrap(), "");
+    let from_stdin = plan("-", &file);
+    assert_eq!(from_file["adc"], from_stdin["adc"]);
+    assert!(!from_file["adc"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_snapshot_that_is_not_a_cluster_is_exit_2_naming_the_file_even_without_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, want) in [
+        (
+            "empty.json",
+            r#"{"apiVersion":"v1","kind":"List","items":[]}"#,
+            "holds no Node objects (no objects)",
+        ),
+        (
+            "service.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\n",
+            "holds no Node objects (only 1 Service)",
+        ),
+        ("foo.json", r#"{"foo":1}"#, "holds no Node objects"),
+        (
+            "numbers.yaml",
+            "[1, 2, 3]\n",
+            "is YAML but not Kubernetes objects: document 1 is a sequence",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        for strict in [false, true] {
+            let mut run = netscaler(&["plan", "--cluster-file"])
+                .arg(&path)
+                .arg("--config")
+                .arg(fixture("plan-config.yaml"));
+            if strict {
+                run = run.arg("--strict");
+            }
+            let out = run.expect(2);
+            out.stderr_has(&format!("--cluster-file {}: {want}", path.display()));
+            out.stderr_has("kubectl get nodes,services,endpointslices,configmaps -A -o yaml");
+            assert_eq!(out.stdout, "");
         }
     }
 }
