@@ -31,6 +31,9 @@ _kubectl__netscaler() {
             kubectl__netscaler,teardown)
                 cmd="kubectl__netscaler__subcmd__teardown"
                 ;;
+            kubectl__netscaler,version)
+                cmd="kubectl__netscaler__subcmd__version"
+                ;;
             kubectl__netscaler__subcmd__help,apply)
                 cmd="kubectl__netscaler__subcmd__help__subcmd__apply"
                 ;;
@@ -46,6 +49,9 @@ _kubectl__netscaler() {
             kubectl__netscaler__subcmd__help,teardown)
                 cmd="kubectl__netscaler__subcmd__help__subcmd__teardown"
                 ;;
+            kubectl__netscaler__subcmd__help,version)
+                cmd="kubectl__netscaler__subcmd__help__subcmd__version"
+                ;;
             *)
                 ;;
         esac
@@ -53,7 +59,7 @@ _kubectl__netscaler() {
 
     case "${cmd}" in
         kubectl__netscaler)
-            opts="-n -v -h -V --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version plan diff apply teardown help"
+            opts="-n -v -h -V --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version plan diff apply teardown version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -443,7 +449,7 @@ _kubectl__netscaler() {
             return 0
             ;;
         kubectl__netscaler__subcmd__help)
-            opts="plan diff apply teardown help"
+            opts="plan diff apply teardown version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,6 +519,20 @@ _kubectl__netscaler() {
             return 0
             ;;
         kubectl__netscaler__subcmd__help__subcmd__teardown)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__netscaler__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -685,6 +705,136 @@ _kubectl__netscaler() {
                     ;;
                 --lock-namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "auto vxlan routes" -- "${cur}"))
+                    return 0
+                    ;;
+                --vxlan-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vxlan-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vtep-ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vtep-mac)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adc-pod-cidr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --overlay-ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-cidr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-address-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --not-ready)
+                    COMPREPLY=($(compgen -W "keep remove" -- "${cur}"))
+                    return 0
+                    ;;
+                --adc-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adc-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adc-password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adc-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --adc-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__netscaler__subcmd__version)
+            opts="-o -n -v -h -V --output --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

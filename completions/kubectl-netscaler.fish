@@ -65,13 +65,14 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -f -a 
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -f -a "diff" -d 'Show what apply would change on the ADC and in the cluster (exit 1 when there are changes)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -f -a "apply" -d 'Push the changes to the ADC and the cluster (asks for confirmation unless --yes)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -f -a "teardown" -d 'Remove everything this tool manages for the cluster from the ADC and the cluster'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -f -a "version" -d 'Print the version of kubectl-netscaler (no cluster or ADC access)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
 yaml\t''
 commands\t''"
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l cluster-file -d 'Plan from a saved snapshot (`kubectl get nodes,services,endpointslices,configmaps -A -o yaml`) instead of the live cluster' -r -F
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l cluster-file -d 'Plan from a saved snapshot (`kubectl get nodes,services,endpointslices,configmaps -A -o yaml`) instead of the live cluster; `-` reads it from standard input' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l out -d 'Also write the plan as a plan file (JSON) for `apply PLAN`' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l context -d 'The kubeconfig context to use' -r
@@ -244,8 +245,49 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand tear
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s h -l help -d 'Print help'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s V -l version -d 'Print version'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown help" -f -a "plan" -d 'Show the ADC and cluster configuration the cluster needs (no ADC access)'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown help" -f -a "diff" -d 'Show what apply would change on the ADC and in the cluster (exit 1 when there are changes)'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown help" -f -a "apply" -d 'Push the changes to the ADC and the cluster (asks for confirmation unless --yes)'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown help" -f -a "teardown" -d 'Remove everything this tool manages for the cluster from the ADC and the cluster'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -s n -l namespace -d 'Namespace of the --adc-secret Secret when it is given without one (default: the kubeconfig context\'s namespace)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l request-timeout -d 'Timeout of a single Kubernetes request (e.g. 30s, 1m; 0 = none)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l config -d 'YAML settings file (keys as in the README\'s settings table)' -r -F
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l cluster-name -d 'Cluster name used in owned object names and markers (default: kubeconfig cluster name)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l mode -d 'Overlay mode' -r -f -a "auto\t''
+vxlan\t''
+routes\t''"
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l vxlan-id -d 'VXLAN network identifier (default: the VNI the nodes advertise, else net-conf, else 1)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l vxlan-port -d 'VXLAN UDP port (default: net-conf Backend.Port, else 8472)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l vtep-ip -d 'The ADC\'s existing SNIP on the node network, used as VTEP source (vxlan mode)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l vtep-mac -d 'MAC of the ADC\'s VTEP for the ADC Node object: `auto` or a MAC (HA pairs: the virtual MAC)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l adc-pod-cidr -d 'Pod CIDR reserved for the ADC inside the cluster CIDR (vxlan mode)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l overlay-ip -d 'The ADC\'s overlay address (default: first host of --adc-pod-cidr)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l cluster-cidr -d 'Cluster (pod network) CIDR (default: flannel\'s net-conf.json Network)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l node-selector -d 'Only plan nodes matching this label selector (e.g. `role=worker,zone in (a,b)`)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l node-address-type -d 'Node address type used as route gateway in routes mode' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l not-ready -d 'What to do with NotReady nodes' -r -f -a "keep\t''
+remove\t''"
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l adc-url -d 'NITRO base URL of the ADC (the HA primary or a floating management SNIP)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l adc-username -d 'NITRO user [default: nsroot]' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l adc-password-file -d 'File holding the NITRO password (there is deliberately no password flag; or set NETSCALER_PASSWORD)' -r -F
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l adc-secret -d 'Kubernetes Secret `[namespace/]name` with keys `username` and `password`' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l adc-ca-file -d 'PEM bundle of CAs to trust for the ADC\'s certificate (default: system roots)' -r -F
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l log-format -d 'Log line format on stderr' -r -f -a "text\t''
+json\t''"
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l strict -d 'Turn diagnostics (skipped nodes, conflicts) into an error (exit 2)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -s h -l help -d 'Print help'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -s V -l version -d 'Print version'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown version help" -f -a "plan" -d 'Show the ADC and cluster configuration the cluster needs (no ADC access)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown version help" -f -a "diff" -d 'Show what apply would change on the ADC and in the cluster (exit 1 when there are changes)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown version help" -f -a "apply" -d 'Push the changes to the ADC and the cluster (asks for confirmation unless --yes)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown version help" -f -a "teardown" -d 'Remove everything this tool manages for the cluster from the ADC and the cluster'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown version help" -f -a "version" -d 'Print the version of kubectl-netscaler (no cluster or ADC access)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

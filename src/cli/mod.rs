@@ -45,6 +45,22 @@ pub enum Command {
     /// Remove everything this tool manages for the cluster from the ADC and the cluster
     #[command(after_help = AFTER_HELP)]
     Teardown(TeardownArgs),
+    /// Print the version of kubectl-netscaler (no cluster or ADC access)
+    Version(VersionArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct VersionArgs {
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = VersionOutput::Text)]
+    pub output: VersionOutput,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VersionOutput {
+    Text,
+    Json,
+    Yaml,
 }
 
 /// Kubernetes access, as kubectl.

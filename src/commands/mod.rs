@@ -5,3 +5,4 @@ pub mod apply;
 pub mod diff;
 pub mod pipeline;
 pub mod plan;
+pub mod version;

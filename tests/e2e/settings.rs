@@ -157,3 +157,35 @@ fn a_snapshot_that_is_not_a_cluster_is_exit_2_naming_the_file_even_without_stric
         }
     }
 }
+
+#[test]
+fn version_reports_the_crate_version_as_text_and_json() {
+    let version = env!("CARGO_PKG_VERSION");
+    let out = netscaler(&["version"]).expect(0);
+    assert!(
+        out.stdout
+            .starts_with(&format!("kubectl-netscaler {version} (")),
+        "{}",
+        out.stdout
+    );
+    let doc = netscaler(&["version", "--output", "json"]).expect(0).json();
+    assert_eq!(doc["kind"], "Version");
+    assert_eq!(doc["formatVersion"], 1);
+    assert_eq!(doc["version"], version);
+    // Through kubectl's plugin mechanism, as users run it.
+    let kubectl = Path::new("/usr/bin/kubectl");
+    if kubectl.exists() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(crate::support::bin(), dir.path().join("kubectl-netscaler"))
+            .unwrap();
+        let out = std::process::Command::new(kubectl)
+            .args(["netscaler", "version", "-o", "json"])
+            .env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()))
+            .env("HOME", dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["version"], version);
+    }
+}
