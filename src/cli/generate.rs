@@ -82,6 +82,7 @@ pub fn completions() -> Vec<(PathBuf, Vec<u8>)> {
             clap_complete::generate(*shell, &mut cmd, BIN_NAME, &mut buf);
             if *shell == Shell::Bash {
                 buf = fix_bash_hyphenated_bin_name(buf);
+                buf.extend_from_slice(BASH_KUBECTL_PLUGIN.as_bytes());
             }
             (
                 PathBuf::from(COMPLETIONS_DIR).join(shell.file_name(BIN_NAME)),
@@ -90,6 +91,49 @@ pub fn completions() -> Vec<(PathBuf, Vec<u8>)> {
         })
         .collect()
 }
+
+/// Appended to the bash script: `kubectl netscaler <TAB>` completes too. kubectl's own bash
+/// completion (1.26 and later) already asks a plugin's completer; this covers a shell where only
+/// this script is loaded, and hands every other kubectl command to kubectl's completion when it
+/// is loaded. With `kubectl_complete-netscaler` on PATH (krew installs it) the answers are the
+/// dynamic ones (kubeconfig contexts, clusters and users; file names for file-valued flags);
+/// without it, the static ones of this script.
+const BASH_KUBECTL_PLUGIN: &str = r#"
+# `kubectl netscaler ...`
+_kubectl_netscaler_plugin_words() {
+    local out directive line cur=${!#}
+    out=$(kubectl_complete-netscaler "$@" 2>/dev/null) || return 1
+    directive=${out##*:}
+    out=${out%:*}
+    COMPREPLY=()
+    while IFS= read -r line; do
+        [[ -n $line ]] && COMPREPLY+=("$line")
+    done <<< "$out"
+    if (( (directive & 4) == 0 )); then
+        while IFS= read -r line; do
+            [[ -n $line ]] && COMPREPLY+=("$line")
+        done < <(compgen -f -- "$cur")
+    fi
+}
+
+_kubectl_netscaler_kubectl() {
+    if [[ ${COMP_WORDS[1]} == netscaler ]] && (( COMP_CWORD >= 2 )); then
+        if command -v kubectl_complete-netscaler >/dev/null 2>&1; then
+            _kubectl_netscaler_plugin_words "${COMP_WORDS[@]:2:COMP_CWORD-1}"
+            return
+        fi
+        COMP_WORDS=(kubectl-netscaler "${COMP_WORDS[@]:2}")
+        COMP_CWORD=$((COMP_CWORD - 1))
+        _kubectl__netscaler kubectl-netscaler "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+        return
+    fi
+    if declare -F __start_kubectl >/dev/null; then
+        __start_kubectl "$@"
+    fi
+}
+
+complete -o default -F _kubectl_netscaler_kubectl kubectl
+"#;
 
 /// clap_complete's bash script spells the state of a subcommand of a hyphenated bin name two
 /// ways: the word loop sets `cmd="kubectl__netscaler__subcmd__plan"`, the `case` arms test

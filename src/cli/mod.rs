@@ -4,7 +4,7 @@
 pub mod complete;
 pub mod generate;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = crate::exit::ExitStatus::HELP_TABLE;
@@ -68,7 +68,7 @@ pub enum VersionOutput {
 #[command(next_help_heading = "Kubernetes options")]
 pub struct KubeArgs {
     /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub kubeconfig: Option<PathBuf>,
     /// The kubeconfig context to use
     #[arg(long, global = true, value_name = "NAME")]
@@ -93,7 +93,7 @@ pub struct KubeArgs {
 #[command(next_help_heading = "Settings")]
 pub struct SettingsArgs {
     /// YAML settings file (keys as in the README's settings table)
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub config: Option<PathBuf>,
     /// Cluster name used in owned object names and markers (default: kubeconfig cluster name)
     #[arg(long, global = true, value_name = "NAME")]
@@ -150,13 +150,13 @@ pub struct AdcArgs {
     pub adc_username: Option<String>,
     /// File holding the NITRO password (there is deliberately no password flag; or set
     /// NETSCALER_PASSWORD)
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub adc_password_file: Option<PathBuf>,
     /// Kubernetes Secret `[namespace/]name` with keys `username` and `password`
     #[arg(long, global = true, value_name = "[NS/]NAME")]
     pub adc_secret: Option<String>,
     /// PEM bundle of CAs to trust for the ADC's certificate (default: system roots)
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub adc_ca_file: Option<PathBuf>,
     /// Do not verify the ADC's TLS certificate (lab use only)
     #[arg(long, global = true)]
@@ -184,10 +184,10 @@ pub struct PlanArgs {
     #[arg(short, long, value_enum, default_value_t = PlanOutput::Table)]
     pub output: PlanOutput,
     /// Plan from a saved snapshot (`kubectl get nodes,services,endpointslices,configmaps -A -o yaml`) instead of the live cluster; `-` reads it from standard input
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub cluster_file: Option<PathBuf>,
     /// Also write the plan as a plan file (JSON) for `apply PLAN`
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub out: Option<PathBuf>,
 }
 
@@ -231,7 +231,7 @@ pub struct WriteArgs {
 pub struct ApplyArgs {
     /// Apply this plan file (from `plan --out`) instead of planning now; refused when the
     /// cluster changed since
-    #[arg(value_name = "PLAN")]
+    #[arg(value_name = "PLAN", value_hint = ValueHint::FilePath)]
     pub plan: Option<PathBuf>,
     #[command(flatten)]
     pub write: WriteArgs,

@@ -164,6 +164,35 @@ fn generated_kubectl_plugin_completion() {
 
     let flags = complete(&["apply", "--dr"]);
     assert_eq!(flags, ["--dry-run", ":4"]);
+    // File-valued flags and `apply PLAN` leave file names to the shell (directive 0).
+    assert_eq!(complete(&["plan", "--cluster-file", ""]), [":0"]);
+    assert_eq!(complete(&["apply", ""]), [":0"]);
+}
+
+/// kubectl itself (1.26 and later) asks the plugin's completer for `kubectl netscaler <TAB>`.
+#[test]
+fn kubectl_completes_the_plugin_through_its_completer() {
+    let kubectl = Path::new("/usr/bin/kubectl");
+    if !kubectl.exists() {
+        eprintln!("skipped: no /usr/bin/kubectl");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for bin in [
+        env!("CARGO_BIN_EXE_kubectl-netscaler"),
+        env!("CARGO_BIN_EXE_kubectl_complete-netscaler"),
+    ] {
+        let name = Path::new(bin).file_name().unwrap();
+        std::os::unix::fs::symlink(bin, dir.path().join(name)).unwrap();
+    }
+    let out = Command::new(kubectl)
+        .args(["__complete", "netscaler", "pl"])
+        .env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()))
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l == "plan"), "{text}");
 }
 
 /// The bash script completes subcommands, their flags and flag values when bash runs it
@@ -221,6 +250,94 @@ fn generated_bash_completion_completes_in_bash() {
     assert_eq!(
         bash(&["kubectl-netscaler", "apply", "--dr"]).unwrap(),
         ["--dry-run"]
+    );
+}
+
+/// `kubectl netscaler <TAB>` in a bash that loaded only this script: without the completer
+/// on PATH the static answers, with it the dynamic ones (kubeconfig contexts, file names).
+#[test]
+fn generated_bash_completion_completes_kubectl_netscaler() {
+    let (_, contents) = kubectl_netscaler::cli::generate::files()
+        .into_iter()
+        .find(|(p, _)| p.ends_with("kubectl-netscaler.bash"))
+        .expect("a bash completion script is generated");
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("kubectl-netscaler.bash");
+    std::fs::write(&script, contents).unwrap();
+    let bin_dir = dir.path().join("bin");
+    std::fs::create_dir(&bin_dir).unwrap();
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_kubectl_complete-netscaler"),
+        bin_dir.join("kubectl_complete-netscaler"),
+    )
+    .unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c1\n  cluster: {server: 'https://127.0.0.1:1'}\ncontexts:\n- name: dev\n  context: {cluster: c1, user: u1}\n- name: prod\n  context: {cluster: c1, user: u1}\nusers:\n- name: u1\n  user: {token: t}\ncurrent-context: dev\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("plan-a.json"), "{}").unwrap();
+    let bash = |path: &str, words: &[&str]| -> Option<Vec<String>> {
+        let cword = words.len() - 1;
+        // `complete -p kubectl` names the function the script registered for kubectl.
+        let program = format!(
+            "source \"$1\"; shift; fn=$(complete -p kubectl | sed 's/.*-F \\([^ ]*\\).*/\\1/'); \
+             COMP_WORDS=(\"$@\"); COMP_CWORD={cword}; \
+             $fn kubectl \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\""
+        );
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(program)
+            .arg("bash")
+            .arg(&script)
+            .args(words)
+            .env("PATH", path)
+            .env("KUBECONFIG", &kubeconfig)
+            .current_dir(dir.path())
+            .output()
+            .ok()?;
+        assert!(
+            out.status.success(),
+            "bash completion of {words:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut lines: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        lines.sort();
+        Some(lines)
+    };
+    let static_path = "/usr/bin:/bin";
+    let Some(subcommands) = bash(static_path, &["kubectl", "netscaler", "te"]) else {
+        eprintln!("no bash: skipped");
+        return;
+    };
+    assert_eq!(subcommands, ["teardown"]);
+    assert_eq!(
+        bash(static_path, &["kubectl", "netscaler", "plan", "-o", "ya"]).unwrap(),
+        ["yaml"]
+    );
+    let dynamic_path = format!("{}:/usr/bin:/bin", bin_dir.display());
+    assert_eq!(
+        bash(&dynamic_path, &["kubectl", "netscaler", "te"]).unwrap(),
+        ["teardown"]
+    );
+    assert_eq!(
+        bash(
+            &dynamic_path,
+            &["kubectl", "netscaler", "diff", "--context", ""]
+        )
+        .unwrap(),
+        ["dev", "prod"]
+    );
+    assert_eq!(
+        bash(&dynamic_path, &["kubectl", "netscaler", "apply", "plan-"]).unwrap(),
+        ["plan-a.json"]
     );
 }
 
