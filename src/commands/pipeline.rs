@@ -1,12 +1,16 @@
-//! The pipeline shared by `diff`, `apply` and `teardown`: settings → cluster facts → desired
-//! (or a plan file, or nothing for teardown) → the ADC's owned state → the change set.
+//! The stages shared by `diff`, `apply`, `teardown` and `watch`: a session (Kubernetes client,
+//! NITRO session), a facts source (a list, a file or reflector stores), the plan for a target
+//! (live, a plan file, or nothing for teardown), the ADC and Node as read ([`Actual`]), and the
+//! pure change set. `watch` runs the same stages in a loop, diffing against a cached
+//! [`Actual`] moved forward by each execution.
 
 use crate::cli::Cli;
 use crate::cluster::{adc_node, client, live};
 use crate::error::{Error, Result};
+use crate::model::actual::{brake as model_brake, diff as model_diff, staleness};
 use crate::model::fingerprint::InputDigests;
 use crate::model::{
-    ChangeSet, Desired, OwnedScope, VtepMacSetting, diff_node, diff_objects, foreign_conflicts,
+    Actual, ChangeSet, ClusterFacts, Desired, DiffOptions, OwnedScope, VtepMacSetting,
 };
 use crate::nitro::read::{self, AdcView, HaRole, ReadOptions};
 use crate::nitro::{NitroClient, NitroConfig, Password};
@@ -128,16 +132,39 @@ pub async fn connect_cluster(cli: &Cli, settings: Settings) -> Result<(kube::Cli
     Ok((ctx.client, settings))
 }
 
-/// Runs the read phase and computes the change set (`settings` as from [`connect_cluster`]).
-pub async fn prepare(
-    kube: &kube::Client,
-    settings: Settings,
-    target: Target<'_>,
-    writing: bool,
-) -> Result<Prepared> {
-    let facts = live::read_facts(kube).await?;
-    let (mut desired, digests) = super::plan::compute(&settings, &facts)?;
-    super::plan::check_strict(&settings, &desired)?;
+/// Where the cluster facts come from: one constructor ([`ClusterFacts::from_objects`]) for
+/// all of them.
+pub enum FactsSource<'a> {
+    /// A list of the live cluster.
+    Live(&'a kube::Client),
+    /// A snapshot file (`--cluster-file`; `-` for standard input).
+    File(&'a std::path::Path),
+    /// The reflector stores of `watch`.
+    Stores(&'a crate::watch::stores::Inputs),
+}
+
+impl FactsSource<'_> {
+    pub async fn facts(&self) -> Result<ClusterFacts> {
+        match self {
+            FactsSource::Live(kube) => live::read_facts(kube).await,
+            FactsSource::File(path) => crate::cluster::snapshot::read_facts(path),
+            FactsSource::Stores(inputs) => inputs.facts().map_err(Error::usage),
+        }
+    }
+}
+
+/// The desired state for a target, with the scope it owns and the inputs it was planned from.
+pub struct Planned {
+    pub desired: Desired,
+    pub scope: OwnedScope,
+    pub digests: InputDigests,
+    pub teardown: bool,
+}
+
+/// Plans `target` from `facts` (pure but for reading a plan file).
+pub fn plan_for(settings: &Settings, facts: &ClusterFacts, target: Target<'_>) -> Result<Planned> {
+    let (mut desired, digests) = super::plan::compute(settings, facts)?;
+    super::plan::check_strict(settings, &desired)?;
     let mut scope = OwnedScope::of(&desired);
     let teardown = matches!(target, Target::Empty);
     match target {
@@ -148,7 +175,14 @@ pub async fn prepare(
         }
         Target::PlanFile(path) => {
             let plan = PlanFile::read(path)?;
-            stale_check(&plan, &digests, &desired, path)?;
+            staleness(
+                &plan.cluster,
+                &plan.fingerprint,
+                &plan.inputs,
+                &desired.cluster,
+                &digests,
+            )
+            .map_err(|r| Error::Refused(format!("plan file {} {r}", path.display())))?;
             scope = plan.scope.clone();
             // A plan file does not record which node an object is for; the live plan (the
             // same inputs, as the fingerprint shows) does.
@@ -166,70 +200,24 @@ pub async fn prepare(
             desired.adc_node = plan.adc_node;
         }
     }
-    let nitro = connect_adc(&settings, kube).await?;
-    let result = read_and_diff(kube, &nitro, &settings, &scope, desired, writing).await;
-    match result {
-        Ok((view, desired, mut changes, actual_node)) => {
-            // Only teardown removes what the ADC learned on our VXLAN, with the vxlan.
-            if teardown {
-                changes.delete_learned_with_vxlan(&view.learned);
-            }
-            Ok(Prepared {
-                settings,
-                kube: kube.clone(),
-                nitro,
-                scope,
-                view,
-                desired,
-                changes,
-                actual_node,
-            })
-        }
-        Err(e) => {
-            nitro.logout().await;
-            Err(e)
-        }
-    }
+    Ok(Planned {
+        desired,
+        scope,
+        digests,
+        teardown,
+    })
 }
 
-fn stale_check(
-    plan: &PlanFile,
-    live: &InputDigests,
-    desired: &Desired,
-    path: &std::path::Path,
-) -> Result<()> {
-    if plan.cluster != desired.cluster {
-        return Err(Error::Refused(format!(
-            "plan file {} is for cluster {:?}, not {:?}; plan again for this cluster",
-            path.display(),
-            plan.cluster,
-            desired.cluster
-        )));
-    }
-    if plan.fingerprint != live.fingerprint() {
-        let mut moved = plan.inputs.describe_changes(live);
-        if moved.is_empty() {
-            moved.push("the cluster inputs changed".into());
-        }
-        return Err(Error::Refused(format!(
-            "plan file {} is stale: the cluster changed since it was written ({}); run plan again and review it",
-            path.display(),
-            moved.join(", ")
-        )));
-    }
-    Ok(())
-}
-
-type ReadResult = (AdcView, Desired, ChangeSet, Option<serde_json::Value>);
-
-async fn read_and_diff(
+/// Reads the ADC's owned scope (and what the run needs to know about the ADC) and the ADC
+/// Node; refuses a writing run on an HA secondary.
+pub async fn read_actual(
     kube: &kube::Client,
     nitro: &NitroClient,
     settings: &Settings,
-    scope: &OwnedScope,
-    mut desired: Desired,
+    planned: &Planned,
     writing: bool,
-) -> Result<ReadResult> {
+) -> Result<(Actual, AdcView)> {
+    let desired = &planned.desired;
     let needs_mac = desired
         .adc_node
         .as_ref()
@@ -239,7 +227,7 @@ async fn read_and_diff(
         discover_vtep_mac: needs_mac,
         ha: writing,
     };
-    let view = read::read(nitro, scope, opts).await?;
+    let view = read::read(nitro, &planned.scope, opts).await?;
     if writing && let HaRole::Secondary { primary } = &view.ha {
         return Err(Error::Refused(format!(
             "this ADC is the HA secondary: configuration must be written to the primary{}; point --adc-url at it (or at a floating management SNIP)",
@@ -249,64 +237,98 @@ async fn read_and_diff(
                 .unwrap_or_default()
         )));
     }
-    if let Some(node) = desired.adc_node.as_mut()
-        && node.vtep_mac.is_none()
-    {
-        node.vtep_mac = view.vtep_mac.clone();
-    }
-    // Nodes whose objects' keys a foreign object holds are not planned (SPEC §2.3).
-    desired.exclude_foreign_conflicts(foreign_conflicts(&desired.adc, &view.foreign));
-    super::plan::check_strict(settings, &desired)?;
-    if !desired.adc.is_empty() {
-        read::check_preconditions(nitro, &view, &desired).await?;
-    }
-    let node_name = desired
+    let node = adc_node::get(kube, &adc_node_name_of(desired)).await?;
+    let actual = Actual {
+        owned: view.owned.clone(),
+        learned: view.learned.clone(),
+        foreign: view.foreign.clone(),
+        vtep_mac: view.vtep_mac.clone(),
+        node,
+    };
+    Ok((actual, view))
+}
+
+/// The name the ADC Node has (or would have) for the planned cluster.
+pub fn adc_node_name_of(desired: &Desired) -> String {
+    desired
         .adc_node
         .as_ref()
         .map(|n| n.name.clone())
-        .unwrap_or_else(|| crate::model::adc_node_name(&desired.cluster));
-    let actual_node = adc_node::get(kube, &node_name).await?;
-    // Only a Node this tool created for this cluster is ours to change or delete.
-    let ours = actual_node.as_ref().filter(|n| {
-        n["metadata"]["labels"][crate::model::LABEL_MANAGED_BY] == crate::model::MANAGED_BY
-            && n["metadata"]["labels"][crate::model::LABEL_CLUSTER] == desired.cluster.as_str()
-    });
-    if actual_node.is_some() && ours.is_none() && desired.adc_node.is_some() {
-        return Err(Error::Refused(format!(
-            "a Node named {node_name} exists but was not created by kubectl-netscaler for cluster {}: refusing to take it over; remove it or choose another cluster name",
-            desired.cluster
-        )));
-    }
-    let node_change = diff_node(
-        desired.adc_node.as_ref(),
-        ours.map(|n| (node_name.as_str(), n)),
-    );
-    let changes = ChangeSet {
-        changes: diff_objects(&desired.adc, &view.owned),
-        node: node_change,
-    };
-    Ok((view, desired, changes, ours.cloned()))
+        .unwrap_or_else(|| crate::model::adc_node_name(&desired.cluster))
 }
 
-/// The blast-radius brake (SPEC §4): refuse a change set that deletes more than
-/// `maxDeletePercent` of the managed objects, or all of them.
-pub fn brake(settings: &Settings, p: &Prepared, allow: bool) -> Result<()> {
-    let managed = p.view.owned.len();
-    let deletes = p.changes.deletes();
-    if allow || deletes == 0 || managed == 0 {
+/// The pure stage: the finished desired state and its change set against `actual`.
+pub fn changes(
+    settings: &Settings,
+    planned: Planned,
+    actual: &Actual,
+) -> Result<(Desired, ChangeSet)> {
+    let opts = DiffOptions {
+        teardown: planned.teardown,
+    };
+    let (desired, changes) =
+        model_diff(planned.desired, actual, opts).map_err(|r| Error::Refused(r.0))?;
+    // Nodes left out for a foreign conflict are diagnostics --strict turns into an error.
+    super::plan::check_strict(settings, &desired)?;
+    Ok((desired, changes))
+}
+
+/// Checks the ADC can take the desired objects (the VTEP SNIP, route gateways, no cluster).
+pub async fn check_preconditions(
+    nitro: &NitroClient,
+    view: &AdcView,
+    desired: &Desired,
+) -> Result<()> {
+    if desired.adc.is_empty() {
         return Ok(());
     }
-    let pct = settings.max_delete_percent as usize;
-    let all = deletes == managed;
-    if all || deletes * 100 > managed * pct {
-        return Err(Error::Refused(format!(
-            "refusing to delete {deletes} of the {managed} managed ADC objects ({}; limit maxDeletePercent={pct}%): check the cluster read is complete and the settings are right; pass --allow-mass-delete if this is intended, or use teardown to remove everything",
-            if all {
-                "all of them".to_string()
-            } else {
-                format!("{}%", deletes * 100 / managed)
-            }
-        )));
+    read::check_preconditions(nitro, view, desired).await
+}
+
+/// Runs the stages for `diff`, `apply` and `teardown`: facts from the live cluster, the plan
+/// for `target`, the ADC and Node as read, the change set (`settings` as from
+/// [`connect_cluster`]).
+pub async fn prepare(
+    kube: &kube::Client,
+    settings: Settings,
+    target: Target<'_>,
+    writing: bool,
+) -> Result<Prepared> {
+    let facts = FactsSource::Live(kube).facts().await?;
+    let planned = plan_for(&settings, &facts, target)?;
+    let scope = planned.scope.clone();
+    let nitro = connect_adc(&settings, kube).await?;
+    let read = async {
+        let (actual, view) = read_actual(kube, &nitro, &settings, &planned, writing).await?;
+        let (desired, changes) = changes(&settings, planned, &actual)?;
+        check_preconditions(&nitro, &view, &desired).await?;
+        Ok::<_, Error>((actual, view, desired, changes))
+    };
+    match read.await {
+        Ok((actual, view, desired, changes)) => Ok(Prepared {
+            actual_node: actual.our_node(&desired.cluster).cloned(),
+            settings,
+            kube: kube.clone(),
+            nitro,
+            scope,
+            view,
+            desired,
+            changes,
+        }),
+        Err(e) => {
+            nitro.logout().await;
+            Err(e)
+        }
     }
-    Ok(())
+}
+
+/// The blast-radius brake (SPEC §4) on a prepared change set.
+pub fn brake(settings: &Settings, p: &Prepared, allow: bool) -> Result<()> {
+    model_brake(
+        &p.changes,
+        p.view.owned.len(),
+        settings.max_delete_percent,
+        allow,
+    )
+    .map_err(|r| Error::Refused(r.0))
 }

@@ -1,5 +1,6 @@
 //! The pure core: cluster facts → desired state → change set. No I/O, no clock, no randomness.
 
+pub mod actual;
 pub mod desired;
 pub mod diff;
 pub mod facts;
@@ -9,6 +10,7 @@ pub mod object;
 pub mod scope;
 pub mod selector;
 
+pub use actual::{Actual, DiffOptions, Refusal};
 pub use desired::*;
 pub use diff::*;
 pub use facts::*;
