@@ -33,6 +33,9 @@ pub enum AttrType {
     Mac,
     /// Enumeration, compared case-insensitively, shown upper-case.
     Enum,
+    /// Free text kept exactly as written (names, comments): compared case-sensitively, may
+    /// hold spaces or be empty.
+    Name,
 }
 
 #[derive(Debug)]
@@ -306,6 +309,7 @@ impl Value {
                 .map(Value::ip),
             AttrType::Mac => v.as_str().and_then(normalize_mac).map(Value::Text),
             AttrType::Enum => v.as_str().map(|s| Value::Text(s.to_ascii_uppercase())),
+            AttrType::Name => v.as_str().map(|s| Value::Text(s.to_string())),
         }
     }
 }
@@ -318,6 +322,24 @@ impl fmt::Display for Value {
             Value::Text(s) => f.write_str(s),
         }
     }
+}
+
+/// A value as the NetScaler CLI reads it: one written in double quotes (with `"` and `\\`
+/// escaped) when it is empty or holds a space, a quote or a backslash, else as it is.
+pub fn cli_quote(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.is_empty() && !s.contains(|c: char| c.is_whitespace() || c == '"' || c == '\\') {
+        return s.into();
+    }
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            q.push('\\');
+        }
+        q.push(c);
+    }
+    q.push('"');
+    q.into()
 }
 
 /// Normalises a MAC address to lower-case colon hex; `None` when it is not one.
@@ -460,7 +482,7 @@ impl AdcObject {
         let mut line = cli.add.to_string();
         for p in cli.add_positional {
             line.push(' ');
-            line.push_str(&self.get(p).map(ToString::to_string).unwrap_or_default());
+            line.push_str(&self.cli_value(p));
         }
         self.push_flags(&mut line, |name| !cli.add_positional.contains(&name));
         line
@@ -472,7 +494,7 @@ impl AdcObject {
         let mut line = spec.cli.rm.to_string();
         for p in spec.cli.rm_positional {
             line.push(' ');
-            line.push_str(&self.get(p).map(ToString::to_string).unwrap_or_default());
+            line.push_str(&self.cli_value(p));
         }
         let key: Vec<&str> = spec.attrs[..spec.key_len].iter().map(|a| a.name).collect();
         self.push_flags(&mut line, |name| {
@@ -487,7 +509,7 @@ impl AdcObject {
         let mut line = cli.set?.to_string();
         for p in cli.rm_positional {
             line.push(' ');
-            line.push_str(&self.get(p).map(ToString::to_string).unwrap_or_default());
+            line.push_str(&self.cli_value(p));
         }
         self.push_flags(&mut line, |name| attrs.contains(&name));
         Some(line)
@@ -501,9 +523,15 @@ impl AdcObject {
                 line.push(' ');
                 line.push_str(flag);
                 line.push(' ');
-                line.push_str(&v.to_string());
+                line.push_str(&cli_quote(&v.to_string()));
             }
         }
+    }
+
+    /// The CLI form of attribute `name` (quoted when needed).
+    fn cli_value(&self, name: &str) -> String {
+        let v = self.get(name).map(ToString::to_string).unwrap_or_default();
+        cli_quote(&v).into_owned()
     }
 }
 
@@ -616,6 +644,39 @@ mod tests {
         assert_eq!(
             AdcObject::bridgetable("0a:58:0a:f4:01:00", 1, ip("192.0.2.21")).cli_add(),
             "add bridgetable -mac 0a:58:0a:f4:01:00 -vxlan 1 -vtep 192.0.2.21"
+        );
+    }
+
+    #[test]
+    fn cli_values_are_quoted_when_the_cli_would_split_or_drop_them() {
+        for (raw, want) in [
+            ("k8s-prod-web-80", "k8s-prod-web-80"),
+            (
+                "managed-by=kubectl-netscaler cluster=prod",
+                r#""managed-by=kubectl-netscaler cluster=prod""#,
+            ),
+            ("tab\there", "\"tab\there\""),
+            (r#"say "hi""#, r#""say \"hi\"""#),
+            (r"c:\dir", r#""c:\\dir""#),
+            ("", r#""""#),
+        ] {
+            assert_eq!(cli_quote(raw), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn names_keep_their_case_and_may_be_empty() {
+        assert_eq!(
+            Value::from_json(AttrType::Name, &Json::from("Web Front")),
+            Some(Value::Text("Web Front".into()))
+        );
+        assert_eq!(
+            Value::from_json(AttrType::Name, &Json::from("")),
+            Some(Value::Text(String::new()))
+        );
+        assert_eq!(
+            Value::from_json(AttrType::Enum, &Json::from("http")),
+            Some(Value::Text("HTTP".into()))
         );
     }
 
