@@ -99,6 +99,26 @@ pub fn describe_record(kind: ResourceKind, rec: &Map<String, Json>) -> String {
         ),
         ResourceKind::Vxlan => format!("vxlan {}", f("id")),
         ResourceKind::VxlanSrcipBinding => format!("vxlan {} srcip {}", f("id"), f("srcip")),
+        ResourceKind::Servicegroup | ResourceKind::Lbvserver => match field(rec, "comment") {
+            Some(c) => format!(
+                "{} {} (comment {c:?})",
+                kind.spec().label,
+                f(kind.spec().attrs[0].name)
+            ),
+            None => format!(
+                "{} {} (no comment)",
+                kind.spec().label,
+                f(kind.spec().attrs[0].name)
+            ),
+        },
+        ResourceKind::ServicegroupMember | ResourceKind::LbvserverBinding => {
+            let spec = kind.spec();
+            let key: Vec<String> = spec.attrs[..spec.key_len]
+                .iter()
+                .map(|a| format!("{}={}", a.name, f(a.name)))
+                .collect();
+            format!("{} {}", spec.label, key.join(","))
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::model::fingerprint::InputDigests;
 use crate::model::{
     ANN_BACKEND_DATA, ANN_PUBLIC_IP, AdcNode, AdcObject, Desired, Diagnostic, LABEL_CLUSTER, Level,
-    Mode, OwnedScope, ResourceKind,
+    Mode, OwnedScope, ResourceKind, ServiceScope,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -17,6 +17,14 @@ use std::path::Path;
 /// `apply PLAN` can compute the owned scope and name what moved in a stale plan.
 pub fn document(desired: &Desired, digests: &InputDigests) -> Value {
     let scope = OwnedScope::of(desired);
+    let mut scope_json = json!({
+        "clusterCidr": scope.cluster_cidr.to_string(),
+        "vni": scope.vni,
+        "overlayIp": scope.overlay_ip.map(|i| i.to_string()),
+    });
+    if let Some(s) = &scope.services {
+        scope_json["services"] = json!({ "marker": s.marker });
+    }
     json!({
         "formatVersion": 1,
         "kind": "Plan",
@@ -29,11 +37,7 @@ pub fn document(desired: &Desired, digests: &InputDigests) -> Value {
         })).collect::<Vec<_>>(),
         "cluster_objects": desired.adc_node.iter().map(AdcNode::to_json).collect::<Vec<_>>(),
         "diagnostics": desired.diagnostics,
-        "scope": {
-            "clusterCidr": scope.cluster_cidr.to_string(),
-            "vni": scope.vni,
-            "overlayIp": scope.overlay_ip.map(|i| i.to_string()),
-        },
+        "scope": scope_json,
         "inputs": digests,
     })
 }
@@ -84,6 +88,10 @@ impl PlanFile {
                 .ok_or("scope.clusterCidr missing or invalid")?,
             vni: sc["vni"].as_u64().map(|n| n as u32),
             overlay_ip: sc["overlayIp"].as_str().and_then(|i| i.parse().ok()),
+            // Absent in plans written before services were managed.
+            services: sc["services"]["marker"]
+                .as_str()
+                .map(|m| ServiceScope { marker: m.into() }),
         };
         let adc = v["adc"]
             .as_array()
