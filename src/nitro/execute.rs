@@ -429,6 +429,46 @@ mod tests {
         .expect("login")
     }
 
+    /// NITRO has no update on a member binding: a member's weight changes through
+    /// `PUT servicegroup` with servername and port, and the member stays bound.
+    #[tokio::test]
+    async fn a_member_weight_is_changed_on_its_group() {
+        let marker = "managed-by=kubectl-netscaler cluster=prod";
+        let emu = Emulator::start(EmulatorOptions::default());
+        emu.load_state(&json!({
+            "servicegroup": [{"servicegroupname": "k8s-prod-default-web-80", "servicetype": "HTTP", "comment": marker}],
+            "servicegroup_servicegroupmember_binding": [
+                {"servicegroupname": "k8s-prod-default-web-80", "ip": "10.244.1.5", "servername": "10.244.1.5", "port": 8080, "weight": 1},
+            ],
+        }))
+        .unwrap();
+        let before =
+            AdcObject::servicegroup_member("k8s-prod-default-web-80", ip("10.244.1.5"), 8080, 1);
+        let after =
+            AdcObject::servicegroup_member("k8s-prod-default-web-80", ip("10.244.1.5"), 8080, 5);
+        let cs = ChangeSet {
+            changes: vec![Change {
+                op: Op::Update,
+                key: after.key(),
+                before: Some(before),
+                after: Some(after),
+                fields: vec!["weight"],
+            }],
+            node: None,
+        };
+        let c = client(&emu).await;
+        let out = execute(&c, &OwnedScope::example_with_services(), &cs, &|_| {})
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
+        assert!(out.failed.is_empty(), "{:?}", out.failed);
+        assert_eq!(out.succeeded, 1);
+        let members = emu.dump()["servicegroup_servicegroupmember_binding"].clone();
+        assert_eq!(members.as_array().map(Vec::len), Some(1), "{members}");
+        assert_eq!(members[0]["weight"], json!("5"), "{members}");
+        c.logout().await;
+    }
+
     /// A rerun after an interrupted apply finds some adds already done and some deletes
     /// already gone: both count as done, and the rest still happens.
     #[tokio::test]

@@ -381,3 +381,116 @@ pub async fn check_preconditions(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nitro::{NitroConfig, Password};
+    use netscaler_testbed::nitro::{Emulator, EmulatorOptions};
+    use serde_json::json;
+    use std::time::Duration;
+
+    const MARKER: &str = "managed-by=kubectl-netscaler cluster=prod";
+
+    async fn client(emu: &Emulator) -> NitroClient {
+        NitroClient::connect(NitroConfig {
+            url: emu.url(),
+            username: "nsroot".into(),
+            password: Password::new("nsroot".into()),
+            ca_file: None,
+            insecure_skip_tls_verify: false,
+            timeout: Duration::from_secs(5),
+        })
+        .await
+        .expect("login")
+    }
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    /// Our groups (by their comment), their members and their vserver binding are read as
+    /// owned, with names and comments as written; an admin's group on the same vserver and its
+    /// members are not.
+    #[tokio::test]
+    async fn reads_the_services_of_this_cluster_only() {
+        let emu = Emulator::start(EmulatorOptions::default());
+        emu.load_state(&json!({
+            "nsip": [{"ipaddress": "192.0.2.10", "netmask": "255.255.255.0", "type": "SNIP"}],
+            "lbvserver": [
+                {"name": "Web", "servicetype": "HTTP", "ipv46": "192.0.2.80", "port": 80},
+                {"name": "k8s-vip", "servicetype": "TCP", "ipv46": "192.0.2.81", "port": 443,
+                 "lbmethod": "ROUNDROBIN", "comment": MARKER},
+            ],
+            "servicegroup": [
+                {"servicegroupname": "k8s-prod-default-Web-80", "servicetype": "HTTP", "comment": MARKER},
+                {"servicegroupname": "admin-web", "servicetype": "HTTP", "comment": "web team"},
+            ],
+            "servicegroup_servicegroupmember_binding": [
+                {"servicegroupname": "k8s-prod-default-Web-80", "ip": "10.244.1.5", "servername": "10.244.1.5", "port": 8080},
+                {"servicegroupname": "k8s-prod-default-Web-80", "ip": "10.244.2.7", "servername": "10.244.2.7", "port": 8080, "weight": 3},
+                {"servicegroupname": "admin-web", "ip": "10.1.1.1", "servername": "10.1.1.1", "port": 80},
+            ],
+            "lbvserver_servicegroup_binding": [
+                {"name": "Web", "servicegroupname": "k8s-prod-default-Web-80"},
+                {"name": "Web", "servicegroupname": "admin-web"},
+            ],
+        }))
+        .unwrap();
+        let scope = OwnedScope {
+            mode: Mode::Routes,
+            vni: None,
+            overlay_ip: None,
+            ..OwnedScope::example_with_services()
+        };
+        let c = client(&emu).await;
+        let view = read(&c, &scope, ReadOptions::default()).await.unwrap();
+        let sg = "k8s-prod-default-Web-80";
+        assert_eq!(
+            view.owned,
+            [
+                AdcObject::servicegroup(sg, "HTTP", MARKER),
+                AdcObject::servicegroup_member(sg, ip("10.244.1.5"), 8080, 1),
+                AdcObject::servicegroup_member(sg, ip("10.244.2.7"), 8080, 3),
+                AdcObject::lbvserver("k8s-vip", "TCP", ip("192.0.2.81"), 443, MARKER),
+                AdcObject::lbvserver_binding("Web", sg),
+            ]
+        );
+        let bulk = emu
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains("_binding"))
+            .count();
+        assert_eq!(bulk, 2, "one bulk-bindings GET per binding kind");
+        c.logout().await;
+    }
+
+    /// Without a service marker in the scope no service object is read or owned.
+    #[tokio::test]
+    async fn a_scope_without_services_reads_none() {
+        let emu = Emulator::start(EmulatorOptions::default());
+        emu.load_state(&json!({
+            "servicegroup": [
+                {"servicegroupname": "k8s-prod-default-web-80", "servicetype": "HTTP", "comment": MARKER},
+            ],
+        }))
+        .unwrap();
+        let c = client(&emu).await;
+        let view = read(&c, &OwnedScope::example(), ReadOptions::default())
+            .await
+            .unwrap();
+        assert!(
+            view.owned
+                .iter()
+                .all(|o| o.kind.spec().subject != crate::model::SubjectKind::Service),
+            "{:?}",
+            view.owned
+        );
+        assert!(
+            !emu.requests()
+                .iter()
+                .any(|r| r.path.contains("servicegroup"))
+        );
+        c.logout().await;
+    }
+}
