@@ -6,7 +6,8 @@ use crate::cluster::{adc_node, client, live};
 use crate::error::{Error, Result};
 use crate::model::fingerprint::InputDigests;
 use crate::model::{
-    ChangeSet, Desired, OwnedScope, VtepMacSetting, diff_node, diff_objects, foreign_conflicts,
+    ChangeSet, Desired, OwnedScope, Subject, VtepMacSetting, diff_node, diff_objects,
+    foreign_conflicts,
 };
 use crate::nitro::read::{self, AdcView, HaRole, ReadOptions};
 use crate::nitro::{NitroClient, NitroConfig, Password};
@@ -159,12 +160,13 @@ pub async fn prepare(
             let nodes: std::collections::HashMap<_, _> = desired
                 .adc
                 .iter()
-                .filter_map(|o| Some((o.key(), o.node.clone()?)))
+                .filter(|o| o.subject != Subject::Cluster)
+                .map(|o| (o.key(), o.subject.clone()))
                 .collect();
             desired.adc = plan.adc;
             for o in &mut desired.adc {
-                if o.node.is_none() {
-                    o.node = nodes.get(&o.key()).cloned();
+                if o.subject == Subject::Cluster {
+                    o.subject = nodes.get(&o.key()).cloned().unwrap_or_default();
                 }
             }
             desired.adc_node = plan.adc_node;

@@ -609,13 +609,86 @@ pub fn normalize_mac(s: &str) -> Option<String> {
     Some(parts.join(":").to_ascii_lowercase())
 }
 
+/// What an object, a diagnostic or an input digest is about: the cluster as a whole, one
+/// node, or one Service.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    #[default]
+    Cluster,
+    Node(String),
+    Service {
+        namespace: String,
+        name: String,
+    },
+}
+
+impl Subject {
+    pub fn service(namespace: &str, name: &str) -> Subject {
+        Subject::Service {
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+
+    /// The node's name, for a node subject.
+    pub fn node(&self) -> Option<&str> {
+        match self {
+            Subject::Node(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// `namespace/name`, for a Service subject.
+    pub fn service_name(&self) -> Option<String> {
+        match self {
+            Subject::Service { namespace, name } => Some(format!("{namespace}/{name}")),
+            _ => None,
+        }
+    }
+
+    /// For a table cell: the node's name, `service <namespace>/<name>`, or `-`.
+    pub fn cell(&self) -> String {
+        match self {
+            Subject::Cluster => "-".into(),
+            Subject::Node(n) => n.clone(),
+            Subject::Service { .. } => self.to_string(),
+        }
+    }
+}
+
+/// `node worker-1`, `service default/web`, `cluster`.
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Cluster => f.write_str("cluster"),
+            Subject::Node(n) => write!(f, "node {n}"),
+            Subject::Service { namespace, name } => write!(f, "service {namespace}/{name}"),
+        }
+    }
+}
+
+/// In JSON a subject is the fields it adds to what it is about (flattened): `"node": name` or
+/// `"service": "namespace/name"`, nothing for the cluster.
+impl Serialize for Subject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        match self {
+            Subject::Cluster => {}
+            Subject::Node(n) => m.serialize_entry("node", n)?,
+            Subject::Service { .. } => m.serialize_entry("service", &self.service_name())?,
+        }
+        m.end()
+    }
+}
+
 /// One object on the ADC: a kind and its managed attribute values in the spec's order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdcObject {
     pub kind: ResourceKind,
     values: Vec<Value>,
-    /// The node this object exists for (desired state only; not part of comparisons).
-    pub node: Option<String>,
+    /// What this object exists for (desired state only; not part of comparisons).
+    pub subject: Subject,
 }
 
 /// The identity of an object: its kind and identity attribute values. Orders objects by
@@ -666,12 +739,17 @@ impl AdcObject {
         AdcObject {
             kind,
             values,
-            node: None,
+            subject: Subject::Cluster,
         }
     }
 
     pub fn for_node(mut self, node: &str) -> AdcObject {
-        self.node = Some(node.to_string());
+        self.subject = Subject::Node(node.to_string());
+        self
+    }
+
+    pub fn for_service(mut self, namespace: &str, name: &str) -> AdcObject {
+        self.subject = Subject::service(namespace, name);
         self
     }
 
@@ -1007,6 +1085,42 @@ mod tests {
                 assert!(rename.iter().all(|(from, _)| known(from)), "{kind}: rename");
             }
         }
+    }
+
+    /// In JSON a diagnostic keeps its `node` field for a node, gets a `service` field for a
+    /// Service and neither for the cluster.
+    #[test]
+    fn diagnostics_name_their_subject_in_json_and_words() {
+        use crate::model::{Diagnostic, Level};
+        let diag = |subject| Diagnostic {
+            level: Level::Warning,
+            subject,
+            reason: "Example",
+            message: "m".into(),
+        };
+        let json = |d: &Diagnostic| serde_json::to_value(d).unwrap();
+        assert_eq!(
+            json(&diag(Subject::Node("worker-1".into()))),
+            serde_json::json!({"level": "warning", "node": "worker-1", "reason": "Example", "message": "m"})
+        );
+        assert_eq!(
+            json(&diag(Subject::service("shop", "cart"))),
+            serde_json::json!({"level": "warning", "service": "shop/cart", "reason": "Example", "message": "m"})
+        );
+        assert_eq!(
+            json(&diag(Subject::Cluster)),
+            serde_json::json!({"level": "warning", "reason": "Example", "message": "m"})
+        );
+        assert_eq!(
+            Subject::Node("worker-1".into()).to_string(),
+            "node worker-1"
+        );
+        assert_eq!(
+            Subject::service("shop", "cart").to_string(),
+            "service shop/cart"
+        );
+        assert_eq!(Subject::service("shop", "cart").cell(), "service shop/cart");
+        assert_eq!(Subject::Cluster.cell(), "-");
     }
 
     #[test]

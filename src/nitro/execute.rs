@@ -8,7 +8,7 @@
 use super::read::read_records;
 use super::{BulkOp, NitroClient, NitroError};
 use crate::model::foreign::{describe_record, record_key};
-use crate::model::{AdcObject, ChangeSet, Op, OwnedScope, Ownership, ResourceKind, Step};
+use crate::model::{AdcObject, ChangeSet, Op, OwnedScope, Ownership, ResourceKind, Step, Subject};
 use serde_json::{Map, Value};
 
 /// The largest bulk request sent (items); a 5,000-node cluster is one request per kind.
@@ -50,8 +50,8 @@ impl std::fmt::Display for Failure {
         if let Some(hint) = hint(self.errorcode) {
             write!(f, " ({hint})")?;
         }
-        if let Some(n) = &self.object.node {
-            write!(f, " [node {n}]")?;
+        if self.object.subject != Subject::Cluster {
+            write!(f, " [{}]", self.object.subject)?;
         }
         Ok(())
     }
@@ -427,6 +427,29 @@ mod tests {
         })
         .await
         .expect("login")
+    }
+
+    #[test]
+    fn a_failure_names_the_node_or_service_it_is_for() {
+        let failure = |object: AdcObject| Failure {
+            op: Op::Add,
+            object,
+            errorcode: 258,
+            message: "No such resource".into(),
+        };
+        let route = AdcObject::route(ip("10.244.1.0"), ip("255.255.255.0"), ip("10.244.1.0"));
+        assert_eq!(
+            failure(route.clone().for_node("worker-1")).to_string(),
+            r#"+ route network=10.244.1.0,netmask=255.255.255.0,gateway=10.244.1.0: errorcode 258 "No such resource" [node worker-1]"#
+        );
+        let member =
+            AdcObject::servicegroup_member("k8s-prod-shop-cart-80", ip("10.244.1.5"), 8080, 1)
+                .for_service("shop", "cart");
+        assert_eq!(
+            failure(member).to_string(),
+            r#"+ servicegroup_servicegroupmember_binding servicegroupname=k8s-prod-shop-cart-80,ip=10.244.1.5,port=8080: errorcode 258 "No such resource" [service shop/cart]"#
+        );
+        assert!(!failure(route).to_string().contains('['));
     }
 
     /// NITRO has no update on a member binding: a member's weight changes through

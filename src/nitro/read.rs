@@ -365,7 +365,7 @@ pub async fn check_preconditions(
                 unreachable
                     .entry(gw)
                     .or_default()
-                    .push(o.node.as_deref().unwrap_or("?"));
+                    .push(o.subject.node().unwrap_or("?"));
             }
         }
         if !unreachable.is_empty() {

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::model::fingerprint::InputDigests;
 use crate::model::{
     ANN_BACKEND_DATA, ANN_PUBLIC_IP, AdcNode, AdcObject, Desired, Diagnostic, LABEL_CLUSTER, Level,
-    Mode, OwnedScope, ResourceKind, ServiceScope,
+    Mode, OwnedScope, ResourceKind, ServiceScope, SubjectKind,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -162,14 +162,23 @@ fn objects_tables(adc: &[AdcObject], wide: bool) -> String {
     let mut out = String::new();
     for (kind, objects) in by_kind {
         let mut header: Vec<&str> = kind.spec().attrs.iter().map(|a| a.name).collect();
-        if wide && kind.per_node() {
-            header.push("node");
+        let subject = kind.spec().subject;
+        match subject {
+            SubjectKind::Node if wide => header.push("node"),
+            SubjectKind::Service if wide => header.push("service"),
+            _ => {}
         }
         let mut t = table(&header);
         for o in objects {
             let mut row: Vec<String> = o.attrs().map(|(_, v)| v.to_string()).collect();
-            if wide && kind.per_node() {
-                row.push(o.node.clone().unwrap_or_default());
+            match subject {
+                SubjectKind::Node if wide => {
+                    row.push(o.subject.node().unwrap_or_default().to_string())
+                }
+                SubjectKind::Service if wide => {
+                    row.push(o.subject.service_name().unwrap_or_default())
+                }
+                _ => {}
             }
             t.add_row(row);
         }
@@ -212,7 +221,7 @@ fn summary(desired: &Desired) -> String {
         .diagnostics
         .iter()
         .filter(|d| d.reason != "DualStack")
-        .filter_map(|d| d.node.as_deref())
+        .filter_map(|d| d.subject.node())
         .collect();
     let vni = desired
         .vxlan
