@@ -284,3 +284,57 @@ pub fn render(desired: &Desired, digests: &InputDigests, output: PlanOutput) -> 
 pub fn strict_failures(diags: &[Diagnostic]) -> Vec<&Diagnostic> {
     diags.iter().filter(|d| d.level == Level::Warning).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(scope: Value) -> Value {
+        json!({
+            "formatVersion": 1,
+            "kind": "Plan",
+            "cluster": "prod",
+            "mode": "routes",
+            "inputsFingerprint": "sha256:0",
+            "adc": [{
+                "resource": "servicegroup",
+                "attributes": {
+                    "servicegroupname": "k8s-prod-shop-Cart-80",
+                    "servicetype": "http",
+                    "comment": "managed-by=kubectl-netscaler cluster=prod",
+                },
+            }],
+            "scope": scope,
+            "inputs": {"nodes": {}, "netConf": "sha256:1"},
+        })
+    }
+
+    #[test]
+    fn a_plan_scope_carries_services_independent_of_the_mode() {
+        let with = PlanFile::from_document(&plan(json!({
+            "clusterCidr": "10.244.0.0/16",
+            "vni": null,
+            "overlayIp": null,
+            "services": {"marker": "managed-by=kubectl-netscaler cluster=prod"},
+        })))
+        .unwrap();
+        assert_eq!(with.scope.mode, Mode::Routes);
+        assert_eq!(with.scope.services, Some(ServiceScope::for_cluster("prod")));
+        assert_eq!(
+            with.adc,
+            [AdcObject::servicegroup(
+                "k8s-prod-shop-Cart-80",
+                "HTTP",
+                "managed-by=kubectl-netscaler cluster=prod"
+            )]
+        );
+        // A plan written before services were managed reads as one without.
+        let without = PlanFile::from_document(&plan(json!({
+            "clusterCidr": "10.244.0.0/16",
+            "vni": null,
+            "overlayIp": null,
+        })))
+        .unwrap();
+        assert_eq!(without.scope.services, None);
+    }
+}
