@@ -218,6 +218,39 @@ impl Desired {
 }
 
 #[cfg(test)]
+mod service_tests {
+    use super::*;
+
+    fn rec(s: &str) -> Map<String, Json> {
+        serde_json::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn service_records_are_described_by_name_comment_and_binding_key() {
+        assert_eq!(
+            describe_record(
+                ResourceKind::Servicegroup,
+                &rec(
+                    r#"{"servicegroupname":"k8s-prod-shop-cart-80","servicetype":"HTTP","comment":"web team"}"#
+                )
+            ),
+            r#"servicegroup k8s-prod-shop-cart-80 (comment "web team")"#
+        );
+        assert_eq!(
+            describe_record(ResourceKind::Lbvserver, &rec(r#"{"name":"web"}"#)),
+            "lbvserver web (no comment)"
+        );
+        assert_eq!(
+            describe_record(
+                ResourceKind::ServicegroupMember,
+                &rec(r#"{"servicegroupname":"sg","ip":"10.244.1.5","port":8080,"weight":"1"}"#)
+            ),
+            "servicegroup member servicegroupname=sg,ip=10.244.1.5,port=8080"
+        );
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::desired::Mode;

@@ -456,12 +456,20 @@ mod tests {
                 AdcObject::lbvserver_binding("Web", sg),
             ]
         );
-        let bulk = emu
+        let bindings: Vec<String> = emu
             .requests()
             .iter()
             .filter(|r| r.path.contains("_binding"))
-            .count();
-        assert_eq!(bulk, 2, "one bulk-bindings GET per binding kind");
+            .map(|r| format!("{} {}?{}", r.method, r.path, r.query))
+            .collect();
+        assert_eq!(
+            bindings,
+            [
+                "GET /nitro/v1/config/servicegroup_servicegroupmember_binding?bulkbindings=yes",
+                "GET /nitro/v1/config/lbvserver_servicegroup_binding?bulkbindings=yes",
+            ],
+            "one bulk-bindings GET per binding kind"
+        );
         c.logout().await;
     }
 
