@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::model::actual::{brake as model_brake, diff as model_diff, staleness};
 use crate::model::fingerprint::InputDigests;
 use crate::model::{
-    Actual, ChangeSet, ClusterFacts, Desired, DiffOptions, OwnedScope, VtepMacSetting,
+    Actual, ChangeSet, ClusterFacts, Desired, DiffOptions, OwnedScope, Subject, VtepMacSetting,
 };
 use crate::nitro::read::{self, AdcView, HaRole, ReadOptions};
 use crate::nitro::{NitroClient, NitroConfig, Password};
@@ -189,12 +189,13 @@ pub fn plan_for(settings: &Settings, facts: &ClusterFacts, target: Target<'_>) -
             let nodes: std::collections::HashMap<_, _> = desired
                 .adc
                 .iter()
-                .filter_map(|o| Some((o.key(), o.node.clone()?)))
+                .filter(|o| o.subject != Subject::Cluster)
+                .map(|o| (o.key(), o.subject.clone()))
                 .collect();
             desired.adc = plan.adc;
             for o in &mut desired.adc {
-                if o.node.is_none() {
-                    o.node = nodes.get(&o.key()).cloned();
+                if o.subject == Subject::Cluster {
+                    o.subject = nodes.get(&o.key()).cloned().unwrap_or_default();
                 }
             }
             desired.adc_node = plan.adc_node;
@@ -282,7 +283,7 @@ pub async fn check_preconditions(
     if desired.adc.is_empty() {
         return Ok(());
     }
-    read::check_preconditions(nitro, view, desired).await
+    Ok(read::check_preconditions(nitro, view, desired).await?)
 }
 
 /// Runs the stages for `diff`, `apply` and `teardown`: facts from the live cluster, the plan

@@ -5,7 +5,7 @@ use crate::cluster::{client, live, snapshot};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::model::fingerprint::InputDigests;
-use crate::model::{ClusterFacts, Desired, desired};
+use crate::model::{ClusterFacts, Desired, Subject, desired};
 use crate::render;
 use crate::settings::Settings;
 
@@ -41,7 +41,11 @@ pub fn check_strict(settings: &Settings, desired: &Desired) -> Result<()> {
     if settings.strict && !failures.is_empty() {
         let list: Vec<String> = failures
             .iter()
-            .map(|d| format!("{}: {}", d.node.as_deref().unwrap_or("cluster"), d.reason))
+            .map(|d| match &d.subject {
+                Subject::Cluster => format!("cluster: {}", d.reason),
+                Subject::Node(n) => format!("{n}: {}", d.reason),
+                s => format!("{s}: {}", d.reason),
+            })
             .collect();
         return Err(Error::Strict(format!(
             "--strict: {} diagnostics ({}); fix the nodes or drop --strict",

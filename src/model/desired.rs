@@ -2,7 +2,7 @@
 //! object and the diagnostics (SPEC §2). Pure: no I/O, no clock.
 
 use super::facts::*;
-use super::object::{AdcObject, normalize_mac};
+use super::object::{AdcObject, Subject, normalize_mac};
 use super::selector::LabelSelector;
 use ipnet::Ipv4Net;
 use serde::Serialize;
@@ -85,8 +85,9 @@ pub enum Level {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     pub level: Level,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub node: Option<String>,
+    /// What it is about: `node` (or `service`) in JSON.
+    #[serde(flatten)]
+    pub subject: Subject,
     pub reason: &'static str,
     pub message: String,
 }
@@ -230,7 +231,7 @@ impl Planner<'_> {
     fn diag(&mut self, level: Level, node: &str, reason: &'static str, message: String) {
         self.diagnostics.push(Diagnostic {
             level,
-            node: Some(node.to_string()),
+            subject: Subject::Node(node.to_string()),
             reason,
             message,
         });
@@ -564,7 +565,7 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
     {
         cluster_diags.push(Diagnostic {
             level: Level::Warning,
-            node: None,
+            subject: Subject::Cluster,
             reason: "NetConfVNIMismatch",
             message: format!(
                 "flannel net-conf.json Backend.VNI is {nc} but the cluster uses VNI {vni}"
@@ -681,7 +682,7 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
 
     let mut diagnostics = cluster_diags;
     let mut node_diags = planner.diagnostics;
-    node_diags.sort_by(|a, b| a.node.cmp(&b.node));
+    node_diags.sort_by(|a, b| a.subject.cmp(&b.subject));
     diagnostics.extend(node_diags);
     Ok(Desired {
         cluster: settings.cluster.clone(),

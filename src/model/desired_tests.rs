@@ -142,7 +142,10 @@ fn cli(d: &Desired) -> Vec<String> {
 
 /// Nodes that have at least one ADC object.
 fn planned(d: &Desired) -> BTreeSet<String> {
-    d.adc.iter().filter_map(|o| o.node.clone()).collect()
+    d.adc
+        .iter()
+        .filter_map(|o| o.subject.node().map(str::to_string))
+        .collect()
 }
 
 fn names(list: &[&str]) -> BTreeSet<String> {
@@ -153,7 +156,7 @@ fn names(list: &[&str]) -> BTreeSet<String> {
 fn diags_of(d: &Desired, node: &str) -> Vec<(Level, &'static str)> {
     d.diagnostics
         .iter()
-        .filter(|x| x.node.as_deref() == Some(node))
+        .filter(|x| x.subject.node() == Some(node))
         .map(|x| (x.level, x.reason))
         .collect()
 }
@@ -161,7 +164,7 @@ fn diags_of(d: &Desired, node: &str) -> Vec<(Level, &'static str)> {
 fn message_of(d: &Desired, node: &str, reason: &str) -> String {
     d.diagnostics
         .iter()
-        .find(|x| x.node.as_deref() == Some(node) && x.reason == reason)
+        .find(|x| x.subject.node() == Some(node) && x.reason == reason)
         .unwrap_or_else(|| panic!("no {reason} diagnostic for {node}: {:?}", d.diagnostics))
         .message
         .clone()
@@ -171,7 +174,7 @@ fn message_of(d: &Desired, node: &str, reason: &str) -> String {
 fn route_of(d: &Desired, node: &str) -> Option<(String, String, String)> {
     d.adc
         .iter()
-        .find(|o| o.kind == ResourceKind::Route && o.node.as_deref() == Some(node))
+        .find(|o| o.kind == ResourceKind::Route && o.subject.node() == Some(node))
         .map(|o| {
             let a = |k| o.get(k).unwrap().to_string();
             (a("network"), a("netmask"), a("gateway"))
@@ -632,7 +635,7 @@ fn every_malformed_node_at_once_leaves_the_healthy_ones_planned() {
     let got: Vec<(&str, Level, &str)> = d
         .diagnostics
         .iter()
-        .map(|x| (x.node.as_deref().unwrap(), x.level, x.reason))
+        .map(|x| (x.subject.node().unwrap(), x.level, x.reason))
         .collect();
     assert_eq!(
         got,
@@ -895,7 +898,7 @@ fn net_conf_vni_disagreeing_with_the_nodes_is_a_cluster_warning() {
     assert_eq!(d.diagnostics.len(), 1, "{:?}", d.diagnostics);
     let diag = &d.diagnostics[0];
     assert_eq!(
-        (diag.level, diag.node.as_deref(), diag.reason),
+        (diag.level, diag.subject.node(), diag.reason),
         (Level::Warning, None, "NetConfVNIMismatch")
     );
     assert!(

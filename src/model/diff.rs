@@ -2,7 +2,7 @@
 //! delete + add) and delete, in the order NITRO needs (NITRO.md §5). Pure.
 
 use super::desired::AdcNode;
-use super::object::{AdcObject, ObjectKey, ResourceKind};
+use super::object::{AdcObject, ObjectKey, ResourceKind, Subject};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
@@ -47,12 +47,13 @@ impl Change {
                 .any(|f| !self.key.kind.spec().updatable.contains(f))
     }
 
-    /// The node the object belongs to, when known.
-    pub fn node(&self) -> Option<&str> {
+    /// What the object belongs to, when known (the cluster otherwise).
+    pub fn subject(&self) -> &Subject {
+        static CLUSTER: Subject = Subject::Cluster;
         self.after
             .as_ref()
             .or(self.before.as_ref())
-            .and_then(|o| o.node.as_deref())
+            .map_or(&CLUSTER, |o| &o.subject)
     }
 }
 

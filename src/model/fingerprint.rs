@@ -1,8 +1,9 @@
 //! The plan's `inputsFingerprint`: a SHA-256 over exactly the cluster facts planning used, in a
-//! canonical form (sorted, no map-order or formatting dependence), plus per-node digests so a
-//! stale plan can name what moved.
+//! canonical form (sorted, no map-order or formatting dependence), plus per-subject digests
+//! (each node, each Service) so a stale plan can name what moved.
 
 use super::facts::{ClusterFacts, NetConf, NodeFacts};
+use super::object::Subject;
 use super::selector::LabelSelector;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -41,10 +42,15 @@ fn net_conf_digest(n: Option<&NetConf>) -> String {
     digest(&serde_json::to_vec(&n).expect("net-conf serialises"))
 }
 
-/// Per-input digests: one per node (by name) and one for flannel's net-conf.
+/// Per-input digests: one per node (by name), one per Service (by `namespace/name`) and one
+/// for flannel's net-conf.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct InputDigests {
     pub nodes: BTreeMap<String, String>,
+    /// Left out when empty, so plans without services keep their fingerprint and plans
+    /// written before services were inputs still read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub services: BTreeMap<String, String>,
     #[serde(rename = "netConf")]
     pub net_conf: String,
 }
@@ -60,6 +66,7 @@ impl InputDigests {
                 .filter(|n| !n.is_adc_node())
                 .map(|n| (n.name.clone(), node_digest(n, selector)))
                 .collect(),
+            services: BTreeMap::new(),
             net_conf: net_conf_digest(facts.net_conf.as_ref()),
         }
     }
@@ -69,18 +76,32 @@ impl InputDigests {
         digest(&serde_json::to_vec(self).expect("digests serialise"))
     }
 
+    /// The digests by subject.
+    fn subjects(&self) -> BTreeMap<Subject, &String> {
+        let nodes = self
+            .nodes
+            .iter()
+            .map(|(n, d)| (Subject::Node(n.clone()), d));
+        let services = self.services.iter().map(|(s, d)| {
+            let (namespace, name) = s.split_once('/').unwrap_or(("", s));
+            (Subject::service(namespace, name), d)
+        });
+        nodes.chain(services).collect()
+    }
+
     /// What differs between a plan's inputs (`self`) and the live ones, in words.
     pub fn describe_changes(&self, live: &InputDigests) -> Vec<String> {
         let mut out = Vec::new();
-        for (name, d) in &self.nodes {
-            match live.nodes.get(name) {
-                None => out.push(format!("node {name} was removed")),
-                Some(l) if l != d => out.push(format!("node {name} changed")),
+        let (planned, now) = (self.subjects(), live.subjects());
+        for (subject, d) in &planned {
+            match now.get(subject) {
+                None => out.push(format!("{subject} was removed")),
+                Some(l) if l != d => out.push(format!("{subject} changed")),
                 _ => {}
             }
         }
-        for name in live.nodes.keys().filter(|n| !self.nodes.contains_key(*n)) {
-            out.push(format!("node {name} was added"));
+        for subject in now.keys().filter(|s| !planned.contains_key(*s)) {
+            out.push(format!("{subject} was added"));
         }
         if self.net_conf != live.net_conf {
             out.push("flannel net-conf.json changed".into());
@@ -123,6 +144,40 @@ mod tests {
             da.describe_changes(&InputDigests::of(&c, None)),
             ["node a was removed", "node b changed", "node c was added"]
         );
+    }
+
+    #[test]
+    fn services_are_named_like_nodes_and_absent_ones_keep_the_fingerprint() {
+        let a = InputDigests {
+            nodes: [("a".to_string(), "sha256:1".to_string())].into(),
+            services: [
+                ("default/web".to_string(), "sha256:2".to_string()),
+                ("shop/cart".to_string(), "sha256:3".to_string()),
+            ]
+            .into(),
+            net_conf: "sha256:0".into(),
+        };
+        let mut b = a.clone();
+        b.services.insert("default/web".into(), "sha256:9".into());
+        b.services.remove("shop/cart");
+        b.services.insert("shop/pay".into(), "sha256:4".into());
+        assert_eq!(
+            a.describe_changes(&b),
+            [
+                "service default/web changed",
+                "service shop/cart was removed",
+                "service shop/pay was added"
+            ]
+        );
+        // Without services the document (and so the fingerprint) is what it always was.
+        let plain = InputDigests {
+            services: BTreeMap::new(),
+            ..a.clone()
+        };
+        let text = serde_json::to_string(&plain).unwrap();
+        assert_eq!(text, r#"{"nodes":{"a":"sha256:1"},"netConf":"sha256:0"}"#);
+        let back: InputDigests = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, plain);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! a `ForeignObjectConflict` diagnostic and left alone. Pure: records in, decisions out.
 
 use super::desired::{Desired, Diagnostic, Level};
-use super::object::{AdcObject, ObjectKey, ResourceKind, Value};
+use super::object::{AdcObject, ObjectKey, ResourceKind, Subject, Value};
 use super::scope::{OwnedScope, default_td, text};
 use serde_json::{Map, Value as Json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -99,6 +99,26 @@ pub fn describe_record(kind: ResourceKind, rec: &Map<String, Json>) -> String {
         ),
         ResourceKind::Vxlan => format!("vxlan {}", f("id")),
         ResourceKind::VxlanSrcipBinding => format!("vxlan {} srcip {}", f("id"), f("srcip")),
+        ResourceKind::Servicegroup | ResourceKind::Lbvserver => match field(rec, "comment") {
+            Some(c) => format!(
+                "{} {} (comment {c:?})",
+                kind.spec().label,
+                f(kind.spec().attrs[0].name)
+            ),
+            None => format!(
+                "{} {} (no comment)",
+                kind.spec().label,
+                f(kind.spec().attrs[0].name)
+            ),
+        },
+        ResourceKind::ServicegroupMember | ResourceKind::LbvserverBinding => {
+            let spec = kind.spec();
+            let key: Vec<String> = spec.attrs[..spec.key_len]
+                .iter()
+                .map(|a| format!("{}={}", a.name, f(a.name)))
+                .collect();
+            format!("{} {}", spec.label, key.join(","))
+        }
     }
 }
 
@@ -142,7 +162,7 @@ pub fn foreign_conflicts(planned: &[AdcObject], foreign: &[ForeignObject]) -> Fo
     });
     let mut blocked: BTreeMap<&str, Vec<(&AdcObject, &str)>> = BTreeMap::new();
     for o in planned {
-        let Some(node) = o.node.as_deref() else {
+        let Some(node) = o.subject.node() else {
             continue;
         };
         if let Some(found) = held.get(&o.key()) {
@@ -156,7 +176,7 @@ pub fn foreign_conflicts(planned: &[AdcObject], foreign: &[ForeignObject]) -> Fo
     for (node, objects) in blocked {
         let kinds: BTreeSet<ResourceKind> = planned
             .iter()
-            .filter(|o| o.node.as_deref() == Some(node))
+            .filter(|o| o.subject.node() == Some(node))
             .map(|o| o.kind)
             .collect();
         let kinds: Vec<&str> = kinds.iter().map(|k| k.resource()).collect();
@@ -166,7 +186,7 @@ pub fn foreign_conflicts(planned: &[AdcObject], foreign: &[ForeignObject]) -> Fo
             .collect();
         out.diagnostics.push(Diagnostic {
             level: Level::Warning,
-            node: Some(node.to_string()),
+            subject: Subject::Node(node.to_string()),
             reason: FOREIGN_OBJECT_CONFLICT,
             message: format!(
                 "the ADC holds {}; that object is not managed by kubectl-netscaler and is left untouched, so this node's {} are not planned; remove or change it on the ADC to bring the node in",
@@ -186,14 +206,47 @@ impl Desired {
             return;
         }
         self.adc.retain(|o| {
-            o.node
-                .as_deref()
+            o.subject
+                .node()
                 .is_none_or(|n| !conflicts.nodes.contains(n))
         });
         self.planned_nodes = self.planned_nodes.saturating_sub(conflicts.nodes.len());
         self.diagnostics.extend(conflicts.diagnostics);
         // Cluster diagnostics first, then by node (as `desired` orders them).
-        self.diagnostics.sort_by(|a, b| a.node.cmp(&b.node));
+        self.diagnostics.sort_by(|a, b| a.subject.cmp(&b.subject));
+    }
+}
+
+#[cfg(test)]
+mod service_tests {
+    use super::*;
+
+    fn rec(s: &str) -> Map<String, Json> {
+        serde_json::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn service_records_are_described_by_name_comment_and_binding_key() {
+        assert_eq!(
+            describe_record(
+                ResourceKind::Servicegroup,
+                &rec(
+                    r#"{"servicegroupname":"k8s-prod-shop-cart-80","servicetype":"HTTP","comment":"web team"}"#
+                )
+            ),
+            r#"servicegroup k8s-prod-shop-cart-80 (comment "web team")"#
+        );
+        assert_eq!(
+            describe_record(ResourceKind::Lbvserver, &rec(r#"{"name":"web"}"#)),
+            "lbvserver web (no comment)"
+        );
+        assert_eq!(
+            describe_record(
+                ResourceKind::ServicegroupMember,
+                &rec(r#"{"servicegroupname":"sg","ip":"10.244.1.5","port":8080,"weight":"1"}"#)
+            ),
+            "servicegroup member servicegroupname=sg,ip=10.244.1.5,port=8080"
+        );
     }
 }
 
@@ -264,7 +317,7 @@ mod tests {
         assert_eq!(c.diagnostics.len(), 1);
         let d = &c.diagnostics[0];
         assert_eq!(d.level, Level::Warning);
-        assert_eq!(d.node.as_deref(), Some("worker-3"));
+        assert_eq!(d.subject.node(), Some("worker-3"));
         assert_eq!(d.reason, "ForeignObjectConflict");
         assert!(
             d.message
@@ -290,7 +343,7 @@ mod tests {
             desired
                 .adc
                 .iter()
-                .all(|o| o.node.as_deref() != Some("worker-3")),
+                .all(|o| o.subject.node() != Some("worker-3")),
             "{:?}",
             desired.adc
         );

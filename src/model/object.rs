@@ -10,16 +10,34 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::net::Ipv4Addr;
 
-/// A NetScaler resource kind the tool manages. The declaration order is the create order
-/// (NITRO.md §5.1); deletes run in reverse.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum ResourceKind {
-    Vxlan,
-    VxlanSrcipBinding,
-    Nsip,
-    Route,
-    Arp,
-    Bridgetable,
+/// Declares the kind table: one row per resource kind, in create order (NITRO.md §5.1;
+/// deletes run in reverse). From the one list come the [`ResourceKind`] enum, `ALL` and
+/// `spec()`, so the three cannot drift apart.
+macro_rules! kind_table {
+    ($($(#[$doc:meta])* $variant:ident => $spec:expr,)+) => {
+        /// A NetScaler resource kind the tool manages. The declaration order is the create
+        /// order (NITRO.md §5.1); deletes run in reverse.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        pub enum ResourceKind {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl ResourceKind {
+            /// Every kind, in create order.
+            pub const ALL: [ResourceKind; [$(stringify!($variant)),+].len()] =
+                [$(ResourceKind::$variant),+];
+
+            /// The kind's row of the table.
+            pub fn spec(self) -> &'static KindSpec {
+                match self {
+                    $(ResourceKind::$variant => {
+                        static SPEC: KindSpec = $spec;
+                        &SPEC
+                    })+
+                }
+            }
+        }
+    };
 }
 
 /// How a value is typed in NITRO and normalised for comparison.
@@ -33,6 +51,9 @@ pub enum AttrType {
     Mac,
     /// Enumeration, compared case-insensitively, shown upper-case.
     Enum,
+    /// Free text kept exactly as written (names, comments): compared case-sensitively, may
+    /// hold spaces or be empty.
+    Name,
 }
 
 #[derive(Debug)]
@@ -62,6 +83,90 @@ impl DeleteAction {
     }
 }
 
+/// Which objects of a kind are this tool's (SPEC §4), given the owned scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ownership {
+    /// `id` is the VNI.
+    Vni,
+    /// The overlay SNIP: `ipaddress` is the overlay address, td 0, of type SNIP (absent counts
+    /// as SNIP).
+    OverlaySnip,
+    /// A static route (td 0; never direct, permanent or dynamic) inside the cluster CIDR.
+    StaticRouteInCidr,
+    /// A configured entry on our VXLAN: `vxlan` is the VNI and `type` STATIC (`absent_is_static`:
+    /// an entry without a type counts as STATIC); `td0`: only in traffic domain 0. The same
+    /// entries of type DYNAMIC are the ones the ADC learned.
+    VxlanEntry { td0: bool, absent_is_static: bool },
+    /// Ours because the object it is bound to is ours: `link` are the attributes, named the same
+    /// in both, that hold the parent's identity.
+    Parent {
+        parent: ResourceKind,
+        link: &'static [&'static str],
+    },
+    /// Its `comment` carries this cluster's service marker.
+    Marked,
+}
+
+/// How the objects of a kind are read from NITRO.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadBy {
+    /// `GET /config/<type>`: the whole collection.
+    Collection,
+    /// `GET /config/<type>/<value>`: the one object whose first identity attribute the scope
+    /// names (the VNI).
+    Key,
+    /// `GET /config/<type>/<parent>` once per owned parent (the first `link` attribute of the
+    /// kind's [`Ownership::Parent`]): a binding type has no collection of its own.
+    PerParent,
+    /// `GET /config/<type>?bulkbindings=yes`: the bindings of every parent in one request.
+    BulkBindings,
+}
+
+/// Where an in-place update of a kind is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateVia {
+    /// `PUT /config/<type>` of the kind's own resource, with its identity.
+    Own,
+    /// `PUT` of another resource; `rename` maps this kind's attribute names to that
+    /// resource's (a member's `ip` is the auto-created server's name, NITRO.md §4.8–4.10).
+    Resource {
+        resource: &'static str,
+        rename: &'static [(&'static str, &'static str)],
+    },
+}
+
+impl UpdateVia {
+    /// The NITRO resource an update of `kind` is sent to.
+    pub fn resource(self, kind: ResourceKind) -> &'static str {
+        match self {
+            UpdateVia::Own => kind.resource(),
+            UpdateVia::Resource { resource, .. } => resource,
+        }
+    }
+
+    /// The attribute name an update of this kind sends for `name`.
+    pub fn attr_name(self, name: &'static str) -> &'static str {
+        match self {
+            UpdateVia::Own => name,
+            UpdateVia::Resource { rename, .. } => rename
+                .iter()
+                .find(|(from, _)| *from == name)
+                .map_or(name, |(_, to)| to),
+        }
+    }
+}
+
+/// What the objects of a kind exist for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubjectKind {
+    /// Once per cluster (the overlay itself).
+    Cluster,
+    /// Once per node.
+    Node,
+    /// Once per opted-in Service port.
+    Service,
+}
+
 /// NetScaler CLI syntax of a kind (for `plan -o commands` and human output).
 #[derive(Debug)]
 pub struct CliSpec {
@@ -83,6 +188,8 @@ pub struct KindSpec {
     pub resource: &'static str,
     /// Human label used in tables and messages.
     pub label: &'static str,
+    /// What a list of these is called in messages ("reading {plural} from the ADC failed").
+    pub plural: &'static str,
     /// Managed attributes, in output order; identity attributes come first.
     pub attrs: &'static [AttrSpec],
     /// Identity attributes (a prefix of `attrs`).
@@ -90,11 +197,19 @@ pub struct KindSpec {
     /// Attributes NITRO lets us change with PUT; a change to any other attribute is a
     /// delete + add.
     pub updatable: &'static [&'static str],
+    /// Where an update goes.
+    pub update: UpdateVia,
     /// When one is removed and another added in the same run, add the new one first: others
     /// depend on some instance existing (routes need a connected SNIP subnet: error 605).
     pub add_before_delete: bool,
     /// The bulk delete action.
     pub delete_action: DeleteAction,
+    /// Which objects of the kind are ours.
+    pub owner: Ownership,
+    /// How the kind is read.
+    pub read: ReadBy,
+    /// What its objects exist for.
+    pub subject: SubjectKind,
     pub cli: CliSpec,
 }
 
@@ -104,19 +219,24 @@ const fn attr(name: &'static str, ty: AttrType, cli_flag: Option<&'static str>) 
 
 use AttrType::*;
 
-static SPECS: [KindSpec; 6] = [
-    KindSpec {
+kind_table! {
+    Vxlan => KindSpec {
         kind: ResourceKind::Vxlan,
         resource: "vxlan",
         label: "vxlan",
+        plural: "VXLANs",
         attrs: &[
             attr("id", Number, None),
             attr("port", Number, Some("-port")),
         ],
         key_len: 1,
         updatable: &["port"],
+        update: UpdateVia::Own,
         add_before_delete: false,
         delete_action: DeleteAction::Rm,
+        owner: Ownership::Vni,
+        read: ReadBy::Key,
+        subject: SubjectKind::Cluster,
         cli: CliSpec {
             add: "add vxlan",
             rm: "rm vxlan",
@@ -125,18 +245,26 @@ static SPECS: [KindSpec; 6] = [
             rm_positional: &["id"],
         },
     },
-    KindSpec {
+    VxlanSrcipBinding => KindSpec {
         kind: ResourceKind::VxlanSrcipBinding,
         resource: "vxlan_srcip_binding",
         label: "vxlan_srcip_binding",
+        plural: "VXLAN source IP bindings",
         attrs: &[
             attr("id", Number, None),
             attr("srcip", Ipv4, Some("-srcIP")),
         ],
         key_len: 2,
         updatable: &[],
+        update: UpdateVia::Own,
         add_before_delete: false,
         delete_action: DeleteAction::Unbind,
+        owner: Ownership::Parent {
+            parent: ResourceKind::Vxlan,
+            link: &["id"],
+        },
+        read: ReadBy::PerParent,
+        subject: SubjectKind::Cluster,
         cli: CliSpec {
             add: "bind vxlan",
             rm: "unbind vxlan",
@@ -145,10 +273,11 @@ static SPECS: [KindSpec; 6] = [
             rm_positional: &["id"],
         },
     },
-    KindSpec {
+    Nsip => KindSpec {
         kind: ResourceKind::Nsip,
         resource: "nsip",
         label: "nsip",
+        plural: "IP addresses (nsip)",
         attrs: &[
             attr("ipaddress", Ipv4, None),
             attr("netmask", Ipv4, Some("-netmask")),
@@ -156,8 +285,12 @@ static SPECS: [KindSpec; 6] = [
         ],
         key_len: 1,
         updatable: &["netmask"],
+        update: UpdateVia::Own,
         add_before_delete: true,
         delete_action: DeleteAction::Rm,
+        owner: Ownership::OverlaySnip,
+        read: ReadBy::Collection,
+        subject: SubjectKind::Cluster,
         cli: CliSpec {
             add: "add ns ip",
             rm: "rm ns ip",
@@ -166,10 +299,11 @@ static SPECS: [KindSpec; 6] = [
             rm_positional: &["ipaddress"],
         },
     },
-    KindSpec {
+    Route => KindSpec {
         kind: ResourceKind::Route,
         resource: "route",
         label: "route",
+        plural: "routes",
         attrs: &[
             attr("network", Ipv4, None),
             attr("netmask", Ipv4, None),
@@ -177,8 +311,12 @@ static SPECS: [KindSpec; 6] = [
         ],
         key_len: 3,
         updatable: &[],
+        update: UpdateVia::Own,
         add_before_delete: false,
         delete_action: DeleteAction::Rm,
+        owner: Ownership::StaticRouteInCidr,
+        read: ReadBy::Collection,
+        subject: SubjectKind::Node,
         cli: CliSpec {
             add: "add route",
             rm: "rm route",
@@ -187,10 +325,11 @@ static SPECS: [KindSpec; 6] = [
             rm_positional: &["network", "netmask", "gateway"],
         },
     },
-    KindSpec {
+    Arp => KindSpec {
         kind: ResourceKind::Arp,
         resource: "arp",
         label: "arp",
+        plural: "ARP entries",
         attrs: &[
             attr("ipaddress", Ipv4, Some("-IPAddress")),
             attr("mac", Mac, Some("-mac")),
@@ -199,8 +338,15 @@ static SPECS: [KindSpec; 6] = [
         ],
         key_len: 1,
         updatable: &[],
+        update: UpdateVia::Own,
         add_before_delete: false,
         delete_action: DeleteAction::Rm,
+        owner: Ownership::VxlanEntry {
+            td0: true,
+            absent_is_static: false,
+        },
+        read: ReadBy::Collection,
+        subject: SubjectKind::Node,
         cli: CliSpec {
             add: "add arp",
             rm: "rm arp",
@@ -209,10 +355,11 @@ static SPECS: [KindSpec; 6] = [
             rm_positional: &["ipaddress"],
         },
     },
-    KindSpec {
+    Bridgetable => KindSpec {
         kind: ResourceKind::Bridgetable,
         resource: "bridgetable",
         label: "bridgetable",
+        plural: "the bridge table",
         attrs: &[
             attr("mac", Mac, Some("-mac")),
             attr("vxlan", Number, Some("-vxlan")),
@@ -220,8 +367,16 @@ static SPECS: [KindSpec; 6] = [
         ],
         key_len: 3,
         updatable: &[],
+        update: UpdateVia::Own,
         add_before_delete: false,
         delete_action: DeleteAction::Rm,
+        // Learned entries are the ADC's own; only configured ones are ours.
+        owner: Ownership::VxlanEntry {
+            td0: false,
+            absent_is_static: true,
+        },
+        read: ReadBy::Collection,
+        subject: SubjectKind::Node,
         cli: CliSpec {
             add: "add bridgetable",
             rm: "rm bridgetable",
@@ -230,22 +385,127 @@ static SPECS: [KindSpec; 6] = [
             rm_positional: &[],
         },
     },
-];
+    Servicegroup => KindSpec {
+        kind: ResourceKind::Servicegroup,
+        resource: "servicegroup",
+        label: "servicegroup",
+        plural: "service groups",
+        attrs: &[
+            attr("servicegroupname", Name, None),
+            attr("servicetype", Enum, None),
+            attr("comment", Name, Some("-comment")),
+        ],
+        key_len: 1,
+        updatable: &["comment"],
+        update: UpdateVia::Own,
+        add_before_delete: false,
+        delete_action: DeleteAction::Rm,
+        owner: Ownership::Marked,
+        read: ReadBy::Collection,
+        subject: SubjectKind::Service,
+        cli: CliSpec {
+            add: "add serviceGroup",
+            rm: "rm serviceGroup",
+            set: Some("set serviceGroup"),
+            add_positional: &["servicegroupname", "servicetype"],
+            rm_positional: &["servicegroupname"],
+        },
+    },
+    ServicegroupMember => KindSpec {
+        kind: ResourceKind::ServicegroupMember,
+        resource: "servicegroup_servicegroupmember_binding",
+        label: "servicegroup member",
+        plural: "service group members",
+        attrs: &[
+            attr("servicegroupname", Name, None),
+            attr("ip", Ipv4, None),
+            attr("port", Number, None),
+            attr("weight", Number, Some("-weight")),
+        ],
+        key_len: 3,
+        updatable: &["weight"],
+        // No update on the binding: a member's weight is set on its group (NITRO.md §4.9).
+        update: UpdateVia::Resource {
+            resource: "servicegroup",
+            rename: &[("ip", "servername")],
+        },
+        add_before_delete: false,
+        delete_action: DeleteAction::Unbind,
+        owner: Ownership::Parent {
+            parent: ResourceKind::Servicegroup,
+            link: &["servicegroupname"],
+        },
+        read: ReadBy::BulkBindings,
+        subject: SubjectKind::Service,
+        cli: CliSpec {
+            add: "bind serviceGroup",
+            rm: "unbind serviceGroup",
+            set: Some("set serviceGroup"),
+            add_positional: &["servicegroupname", "ip", "port"],
+            rm_positional: &["servicegroupname", "ip", "port"],
+        },
+    },
+    Lbvserver => KindSpec {
+        kind: ResourceKind::Lbvserver,
+        resource: "lbvserver",
+        label: "lbvserver",
+        plural: "load balancing vservers",
+        attrs: &[
+            attr("name", Name, None),
+            attr("servicetype", Enum, None),
+            attr("ipv46", Ipv4, Some("-IPAddress")),
+            attr("port", Number, None),
+            attr("lbmethod", Enum, Some("-lbMethod")),
+            attr("comment", Name, Some("-comment")),
+        ],
+        key_len: 1,
+        updatable: &["ipv46", "lbmethod", "comment"],
+        update: UpdateVia::Own,
+        add_before_delete: false,
+        delete_action: DeleteAction::Rm,
+        owner: Ownership::Marked,
+        read: ReadBy::Collection,
+        subject: SubjectKind::Service,
+        cli: CliSpec {
+            add: "add lb vserver",
+            rm: "rm lb vserver",
+            set: Some("set lb vserver"),
+            add_positional: &["name", "servicetype", "ipv46", "port"],
+            rm_positional: &["name"],
+        },
+    },
+    LbvserverBinding => KindSpec {
+        kind: ResourceKind::LbvserverBinding,
+        resource: "lbvserver_servicegroup_binding",
+        label: "lbvserver binding",
+        plural: "vserver service group bindings",
+        attrs: &[
+            attr("name", Name, None),
+            attr("servicegroupname", Name, None),
+        ],
+        key_len: 2,
+        updatable: &[],
+        update: UpdateVia::Own,
+        add_before_delete: false,
+        delete_action: DeleteAction::Unbind,
+        // Ours with our group, whoever provisioned the vserver.
+        owner: Ownership::Parent {
+            parent: ResourceKind::Servicegroup,
+            link: &["servicegroupname"],
+        },
+        read: ReadBy::BulkBindings,
+        subject: SubjectKind::Service,
+        cli: CliSpec {
+            add: "bind lb vserver",
+            rm: "unbind lb vserver",
+            set: None,
+            add_positional: &["name", "servicegroupname"],
+            rm_positional: &["name", "servicegroupname"],
+        },
+    },
+}
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 6] = [
-        ResourceKind::Vxlan,
-        ResourceKind::VxlanSrcipBinding,
-        ResourceKind::Nsip,
-        ResourceKind::Route,
-        ResourceKind::Arp,
-        ResourceKind::Bridgetable,
-    ];
-
-    pub fn spec(self) -> &'static KindSpec {
-        &SPECS[self as usize]
-    }
-
     pub fn resource(self) -> &'static str {
         self.spec().resource
     }
@@ -254,12 +514,9 @@ impl ResourceKind {
         Self::ALL.into_iter().find(|k| k.resource() == name)
     }
 
-    /// Objects that exist once per node (as opposed to once per cluster).
+    /// Objects that exist once per node (as opposed to once per cluster or per Service).
     pub fn per_node(self) -> bool {
-        matches!(
-            self,
-            ResourceKind::Route | ResourceKind::Arp | ResourceKind::Bridgetable
-        )
+        self.spec().subject == SubjectKind::Node
     }
 }
 
@@ -306,6 +563,7 @@ impl Value {
                 .map(Value::ip),
             AttrType::Mac => v.as_str().and_then(normalize_mac).map(Value::Text),
             AttrType::Enum => v.as_str().map(|s| Value::Text(s.to_ascii_uppercase())),
+            AttrType::Name => v.as_str().map(|s| Value::Text(s.to_string())),
         }
     }
 }
@@ -318,6 +576,24 @@ impl fmt::Display for Value {
             Value::Text(s) => f.write_str(s),
         }
     }
+}
+
+/// A value as the NetScaler CLI reads it: one written in double quotes (with `"` and `\\`
+/// escaped) when it is empty or holds a space, a quote or a backslash, else as it is.
+pub fn cli_quote(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.is_empty() && !s.contains(|c: char| c.is_whitespace() || c == '"' || c == '\\') {
+        return s.into();
+    }
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            q.push('\\');
+        }
+        q.push(c);
+    }
+    q.push('"');
+    q.into()
 }
 
 /// Normalises a MAC address to lower-case colon hex; `None` when it is not one.
@@ -333,13 +609,86 @@ pub fn normalize_mac(s: &str) -> Option<String> {
     Some(parts.join(":").to_ascii_lowercase())
 }
 
+/// What an object, a diagnostic or an input digest is about: the cluster as a whole, one
+/// node, or one Service.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    #[default]
+    Cluster,
+    Node(String),
+    Service {
+        namespace: String,
+        name: String,
+    },
+}
+
+impl Subject {
+    pub fn service(namespace: &str, name: &str) -> Subject {
+        Subject::Service {
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+
+    /// The node's name, for a node subject.
+    pub fn node(&self) -> Option<&str> {
+        match self {
+            Subject::Node(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// `namespace/name`, for a Service subject.
+    pub fn service_name(&self) -> Option<String> {
+        match self {
+            Subject::Service { namespace, name } => Some(format!("{namespace}/{name}")),
+            _ => None,
+        }
+    }
+
+    /// For a table cell: the node's name, `service <namespace>/<name>`, or `-`.
+    pub fn cell(&self) -> String {
+        match self {
+            Subject::Cluster => "-".into(),
+            Subject::Node(n) => n.clone(),
+            Subject::Service { .. } => self.to_string(),
+        }
+    }
+}
+
+/// `node worker-1`, `service default/web`, `cluster`.
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Cluster => f.write_str("cluster"),
+            Subject::Node(n) => write!(f, "node {n}"),
+            Subject::Service { namespace, name } => write!(f, "service {namespace}/{name}"),
+        }
+    }
+}
+
+/// In JSON a subject is the fields it adds to what it is about (flattened): `"node": name` or
+/// `"service": "namespace/name"`, nothing for the cluster.
+impl Serialize for Subject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        match self {
+            Subject::Cluster => {}
+            Subject::Node(n) => m.serialize_entry("node", n)?,
+            Subject::Service { .. } => m.serialize_entry("service", &self.service_name())?,
+        }
+        m.end()
+    }
+}
+
 /// One object on the ADC: a kind and its managed attribute values in the spec's order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdcObject {
     pub kind: ResourceKind,
     values: Vec<Value>,
-    /// The node this object exists for (desired state only; not part of comparisons).
-    pub node: Option<String>,
+    /// What this object exists for (desired state only; not part of comparisons).
+    pub subject: Subject,
 }
 
 /// The identity of an object: its kind and identity attribute values. Orders objects by
@@ -390,12 +739,17 @@ impl AdcObject {
         AdcObject {
             kind,
             values,
-            node: None,
+            subject: Subject::Cluster,
         }
     }
 
     pub fn for_node(mut self, node: &str) -> AdcObject {
-        self.node = Some(node.to_string());
+        self.subject = Subject::Node(node.to_string());
+        self
+    }
+
+    pub fn for_service(mut self, namespace: &str, name: &str) -> AdcObject {
+        self.subject = Subject::service(namespace, name);
         self
     }
 
@@ -460,7 +814,7 @@ impl AdcObject {
         let mut line = cli.add.to_string();
         for p in cli.add_positional {
             line.push(' ');
-            line.push_str(&self.get(p).map(ToString::to_string).unwrap_or_default());
+            line.push_str(&self.cli_value(p));
         }
         self.push_flags(&mut line, |name| !cli.add_positional.contains(&name));
         line
@@ -472,7 +826,7 @@ impl AdcObject {
         let mut line = spec.cli.rm.to_string();
         for p in spec.cli.rm_positional {
             line.push(' ');
-            line.push_str(&self.get(p).map(ToString::to_string).unwrap_or_default());
+            line.push_str(&self.cli_value(p));
         }
         let key: Vec<&str> = spec.attrs[..spec.key_len].iter().map(|a| a.name).collect();
         self.push_flags(&mut line, |name| {
@@ -487,7 +841,7 @@ impl AdcObject {
         let mut line = cli.set?.to_string();
         for p in cli.rm_positional {
             line.push(' ');
-            line.push_str(&self.get(p).map(ToString::to_string).unwrap_or_default());
+            line.push_str(&self.cli_value(p));
         }
         self.push_flags(&mut line, |name| attrs.contains(&name));
         Some(line)
@@ -501,9 +855,15 @@ impl AdcObject {
                 line.push(' ');
                 line.push_str(flag);
                 line.push(' ');
-                line.push_str(&v.to_string());
+                line.push_str(&cli_quote(&v.to_string()));
             }
         }
+    }
+
+    /// The CLI form of attribute `name` (quoted when needed).
+    fn cli_value(&self, name: &str) -> String {
+        let v = self.get(name).map(ToString::to_string).unwrap_or_default();
+        cli_quote(&v).into_owned()
     }
 }
 
@@ -583,9 +943,258 @@ impl AdcObject {
     }
 }
 
+// The service side (SPEC §3).
+impl AdcObject {
+    pub fn servicegroup(name: &str, servicetype: &str, comment: &str) -> AdcObject {
+        AdcObject::new(
+            ResourceKind::Servicegroup,
+            vec![
+                Value::Text(name.into()),
+                Value::Text(servicetype.to_ascii_uppercase()),
+                Value::Text(comment.into()),
+            ],
+        )
+    }
+
+    pub fn servicegroup_member(group: &str, ip: Ipv4Addr, port: u16, weight: u32) -> AdcObject {
+        AdcObject::new(
+            ResourceKind::ServicegroupMember,
+            vec![
+                Value::Text(group.into()),
+                Value::ip(ip),
+                Value::Number(port.into()),
+                Value::Number(weight.into()),
+            ],
+        )
+    }
+
+    pub fn lbvserver(
+        name: &str,
+        servicetype: &str,
+        vip: Ipv4Addr,
+        port: u16,
+        comment: &str,
+    ) -> AdcObject {
+        AdcObject::new(
+            ResourceKind::Lbvserver,
+            vec![
+                Value::Text(name.into()),
+                Value::Text(servicetype.to_ascii_uppercase()),
+                Value::ip(vip),
+                Value::Number(port.into()),
+                Value::Text("ROUNDROBIN".into()),
+                Value::Text(comment.into()),
+            ],
+        )
+    }
+
+    pub fn lbvserver_binding(vserver: &str, group: &str) -> AdcObject {
+        AdcObject::new(
+            ResourceKind::LbvserverBinding,
+            vec![Value::Text(vserver.into()), Value::Text(group.into())],
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MARKER: &str = "managed-by=kubectl-netscaler cluster=prod";
+
+    /// Every row is consistent in itself: its identity is a prefix of its attributes, every
+    /// name its columns use is one of its attributes, bindings unbind and are owned (and read)
+    /// through a parent that comes before them in create order.
+    #[test]
+    fn the_kind_table_is_consistent() {
+        let mut resources = std::collections::BTreeSet::new();
+        for (i, kind) in ResourceKind::ALL.into_iter().enumerate() {
+            let spec = kind.spec();
+            assert_eq!(spec.kind, kind, "{kind}: row under another kind");
+            assert_eq!(kind as usize, i, "{kind}: ALL out of declaration order");
+            assert!(resources.insert(spec.resource), "{kind}: resource twice");
+            assert_eq!(ResourceKind::from_resource(spec.resource), Some(kind));
+            assert!(
+                spec.key_len >= 1 && spec.key_len <= spec.attrs.len(),
+                "{kind}"
+            );
+            let names: Vec<&str> = spec.attrs.iter().map(|a| a.name).collect();
+            let known = |n: &&str| names.contains(n);
+            assert!(spec.updatable.iter().all(known), "{kind}: updatable");
+            assert!(
+                spec.updatable
+                    .iter()
+                    .all(|n| !names[..spec.key_len].contains(n)),
+                "{kind}: identity is not updatable"
+            );
+            assert!(spec.cli.add_positional.iter().all(known), "{kind}: add");
+            assert!(
+                spec.cli
+                    .rm_positional
+                    .iter()
+                    .all(|n| names[..spec.key_len].contains(n)),
+                "{kind}: rm positional is identity"
+            );
+            // Every attribute reaches the CLI line: positionally or as a flag.
+            for a in spec.attrs {
+                assert!(
+                    a.cli_flag.is_some() || spec.cli.add_positional.contains(&a.name),
+                    "{kind}: {} missing from add",
+                    a.name
+                );
+            }
+            assert!(
+                spec.updatable.is_empty() || spec.cli.set.is_some(),
+                "{kind}: updatable without a set line"
+            );
+            let binding = spec.resource.ends_with("_binding");
+            let want = if binding {
+                DeleteAction::Unbind
+            } else {
+                DeleteAction::Rm
+            };
+            assert_eq!(spec.delete_action, want, "{kind}");
+            match spec.owner {
+                Ownership::Parent { parent, link } => {
+                    assert!(binding, "{kind}: owned through a parent, not a binding");
+                    assert!(parent < kind, "{kind}: parent after it");
+                    let pspec = parent.spec();
+                    assert_eq!(link.len(), pspec.key_len, "{kind}: link is the parent key");
+                    for (l, p) in link.iter().zip(pspec.attrs) {
+                        assert!(known(l), "{kind}: link {l}");
+                        assert_eq!(*l, p.name, "{kind}: link names the parent key");
+                    }
+                }
+                _ => assert!(!binding, "{kind}: a binding owned by itself"),
+            }
+            if spec.read == ReadBy::PerParent {
+                assert!(matches!(spec.owner, Ownership::Parent { .. }), "{kind}");
+            }
+            if spec.read == ReadBy::BulkBindings {
+                assert!(binding, "{kind}: bulkbindings on a non-binding");
+            }
+            if spec.read == ReadBy::Key {
+                assert_eq!(
+                    spec.owner,
+                    Ownership::Vni,
+                    "{kind}: read by a key the scope names"
+                );
+            }
+            if let UpdateVia::Resource { resource, rename } = spec.update {
+                assert!(ResourceKind::from_resource(resource).is_some(), "{kind}");
+                assert!(rename.iter().all(|(from, _)| known(from)), "{kind}: rename");
+            }
+        }
+    }
+
+    /// In JSON a diagnostic keeps its `node` field for a node, gets a `service` field for a
+    /// Service and neither for the cluster.
+    #[test]
+    fn diagnostics_name_their_subject_in_json_and_words() {
+        use crate::model::{Diagnostic, Level};
+        let diag = |subject| Diagnostic {
+            level: Level::Warning,
+            subject,
+            reason: "Example",
+            message: "m".into(),
+        };
+        let json = |d: &Diagnostic| serde_json::to_value(d).unwrap();
+        assert_eq!(
+            json(&diag(Subject::Node("worker-1".into()))),
+            serde_json::json!({"level": "warning", "node": "worker-1", "reason": "Example", "message": "m"})
+        );
+        assert_eq!(
+            json(&diag(Subject::service("shop", "cart"))),
+            serde_json::json!({"level": "warning", "service": "shop/cart", "reason": "Example", "message": "m"})
+        );
+        assert_eq!(
+            json(&diag(Subject::Cluster)),
+            serde_json::json!({"level": "warning", "reason": "Example", "message": "m"})
+        );
+        assert_eq!(
+            Subject::Node("worker-1".into()).to_string(),
+            "node worker-1"
+        );
+        assert_eq!(
+            Subject::service("shop", "cart").to_string(),
+            "service shop/cart"
+        );
+        assert_eq!(Subject::service("shop", "cart").cell(), "service shop/cart");
+        assert_eq!(Subject::Cluster.cell(), "-");
+    }
+
+    #[test]
+    fn service_cli_lines_quote_names_and_comments() {
+        let sg = AdcObject::servicegroup("k8s-prod-default-web-80", "http", MARKER);
+        assert_eq!(
+            sg.cli_add(),
+            r#"add serviceGroup k8s-prod-default-web-80 HTTP -comment "managed-by=kubectl-netscaler cluster=prod""#
+        );
+        assert_eq!(sg.cli_rm(), "rm serviceGroup k8s-prod-default-web-80");
+        assert_eq!(
+            AdcObject::servicegroup("Web Front", "TCP", "").cli_add(),
+            r#"add serviceGroup "Web Front" TCP -comment """#
+        );
+        let m =
+            AdcObject::servicegroup_member("k8s-prod-default-web-80", ip("10.244.1.5"), 8080, 1);
+        assert_eq!(
+            m.cli_add(),
+            "bind serviceGroup k8s-prod-default-web-80 10.244.1.5 8080 -weight 1"
+        );
+        assert_eq!(
+            m.cli_rm(),
+            "unbind serviceGroup k8s-prod-default-web-80 10.244.1.5 8080"
+        );
+        assert_eq!(
+            m.cli_set(&["weight"]).unwrap(),
+            "set serviceGroup k8s-prod-default-web-80 10.244.1.5 8080 -weight 1"
+        );
+        let vs = AdcObject::lbvserver("web", "HTTP", ip("192.0.2.80"), 80, MARKER);
+        assert_eq!(
+            vs.cli_add(),
+            r#"add lb vserver web HTTP 192.0.2.80 80 -lbMethod ROUNDROBIN -comment "managed-by=kubectl-netscaler cluster=prod""#
+        );
+        assert_eq!(
+            vs.cli_set(&["ipv46"]).unwrap(),
+            "set lb vserver web -IPAddress 192.0.2.80"
+        );
+        let b = AdcObject::lbvserver_binding("web", "k8s-prod-default-web-80");
+        assert_eq!(b.cli_add(), "bind lb vserver web k8s-prod-default-web-80");
+        assert_eq!(b.cli_rm(), "unbind lb vserver web k8s-prod-default-web-80");
+    }
+
+    #[test]
+    fn service_records_keep_the_case_of_names_and_comments() {
+        let rec: Map<String, Json> = serde_json::from_str(
+            r#"{"servicegroupname":"Web-Prod","servicetype":"http","comment":"managed-by=kubectl-netscaler cluster=Prod","td":"0"}"#,
+        )
+        .unwrap();
+        let got = AdcObject::from_json(ResourceKind::Servicegroup, &rec).unwrap();
+        assert_eq!(
+            got,
+            AdcObject::servicegroup(
+                "Web-Prod",
+                "HTTP",
+                "managed-by=kubectl-netscaler cluster=Prod"
+            )
+        );
+        assert_ne!(
+            got,
+            AdcObject::servicegroup(
+                "web-prod",
+                "HTTP",
+                "managed-by=kubectl-netscaler cluster=Prod"
+            )
+        );
+        let rec: Map<String, Json> = serde_json::from_str(
+            r#"{"servicegroupname":"Web-Prod","ip":"10.244.1.5","port":8080,"weight":"3","servername":"10.244.1.5"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            AdcObject::from_json(ResourceKind::ServicegroupMember, &rec).unwrap(),
+            AdcObject::servicegroup_member("Web-Prod", ip("10.244.1.5"), 8080, 3)
+        );
+    }
 
     fn ip(s: &str) -> Ipv4Addr {
         s.parse().unwrap()
@@ -616,6 +1225,39 @@ mod tests {
         assert_eq!(
             AdcObject::bridgetable("0a:58:0a:f4:01:00", 1, ip("192.0.2.21")).cli_add(),
             "add bridgetable -mac 0a:58:0a:f4:01:00 -vxlan 1 -vtep 192.0.2.21"
+        );
+    }
+
+    #[test]
+    fn cli_values_are_quoted_when_the_cli_would_split_or_drop_them() {
+        for (raw, want) in [
+            ("k8s-prod-web-80", "k8s-prod-web-80"),
+            (
+                "managed-by=kubectl-netscaler cluster=prod",
+                r#""managed-by=kubectl-netscaler cluster=prod""#,
+            ),
+            ("tab\there", "\"tab\there\""),
+            (r#"say "hi""#, r#""say \"hi\"""#),
+            (r"c:\dir", r#""c:\\dir""#),
+            ("", r#""""#),
+        ] {
+            assert_eq!(cli_quote(raw), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn names_keep_their_case_and_may_be_empty() {
+        assert_eq!(
+            Value::from_json(AttrType::Name, &Json::from("Web Front")),
+            Some(Value::Text("Web Front".into()))
+        );
+        assert_eq!(
+            Value::from_json(AttrType::Name, &Json::from("")),
+            Some(Value::Text(String::new()))
+        );
+        assert_eq!(
+            Value::from_json(AttrType::Enum, &Json::from("http")),
+            Some(Value::Text("HTTP".into()))
         );
     }
 

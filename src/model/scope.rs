@@ -2,7 +2,8 @@
 //! "ours", changed or deleted; everything else is invisible to diff, apply and teardown.
 
 use super::desired::{Desired, Mode};
-use super::object::{AdcObject, ResourceKind, Value};
+use super::foreign::record_key;
+use super::object::{AdcObject, Ownership, ResourceKind, Value};
 use ipnet::Ipv4Net;
 use serde_json::{Map, Value as Json};
 use std::net::Ipv4Addr;
@@ -17,6 +18,32 @@ pub struct OwnedScope {
     pub vni: Option<u32>,
     /// vxlan mode: the overlay SNIP (td 0).
     pub overlay_ip: Option<Ipv4Addr>,
+    /// Service groups and vservers marked as this cluster's, in either mode; `None` when the
+    /// run manages no services.
+    pub services: Option<ServiceScope>,
+}
+
+/// Which service objects are this cluster's: those whose `comment` carries the marker
+/// (`managed-by=kubectl-netscaler cluster=<cluster>`), and the bindings of such groups.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceScope {
+    pub marker: String,
+}
+
+impl ServiceScope {
+    /// The marker of cluster `cluster` (SPEC §3).
+    pub fn for_cluster(cluster: &str) -> ServiceScope {
+        ServiceScope {
+            marker: format!("managed-by={} cluster={cluster}", super::MANAGED_BY),
+        }
+    }
+
+    /// Whether a comment carries the marker: every word of it, as whole words, so
+    /// `cluster=prod` is not `cluster=prod2`.
+    pub fn marks(&self, comment: &str) -> bool {
+        let words: Vec<&str> = comment.split_whitespace().collect();
+        self.marker.split_whitespace().all(|w| words.contains(&w))
+    }
 }
 
 fn flag(rec: &Map<String, Json>, names: &[&str]) -> bool {
@@ -47,6 +74,13 @@ fn number(rec: &Map<String, Json>, name: &str) -> Option<u64> {
     }
 }
 
+/// The record of a kind's parent as far as a child record names it (its `link` attributes).
+fn parent_record(rec: &Map<String, Json>, link: &[&str]) -> Map<String, Json> {
+    link.iter()
+        .filter_map(|k| Some((k.to_string(), rec.get(*k)?.clone())))
+        .collect()
+}
+
 impl OwnedScope {
     pub fn of(desired: &Desired) -> OwnedScope {
         OwnedScope {
@@ -54,43 +88,90 @@ impl OwnedScope {
             cluster_cidr: desired.cluster_cidr,
             vni: desired.vxlan.as_ref().map(|v| v.vni),
             overlay_ip: desired.vxlan.as_ref().map(|v| v.overlay_ip),
+            services: None,
         }
     }
 
-    /// The resource kinds this scope can own.
-    pub fn kinds(&self) -> &'static [ResourceKind] {
-        match self.mode {
-            Mode::Vxlan => &ResourceKind::ALL,
-            Mode::Routes => &[ResourceKind::Route],
+    /// Whether this scope can own objects of `kind` at all (its ownership rule has what it
+    /// needs: a VNI, an overlay address, a service marker).
+    pub fn covers(&self, kind: ResourceKind) -> bool {
+        match kind.spec().owner {
+            Ownership::Vni | Ownership::VxlanEntry { .. } => self.vni.is_some(),
+            Ownership::OverlaySnip => self.overlay_ip.is_some(),
+            Ownership::StaticRouteInCidr => true,
+            Ownership::Parent { parent, .. } => self.covers(parent),
+            Ownership::Marked => self.services.is_some(),
         }
     }
 
-    /// Whether a NITRO GET record of `kind` is inside the owned scope.
+    /// The resource kinds this scope can own, in create order.
+    pub fn kinds(&self) -> Vec<ResourceKind> {
+        ResourceKind::ALL
+            .into_iter()
+            .filter(|k| self.covers(*k))
+            .collect()
+    }
+
+    /// The value of the first identity attribute of the one object of `kind` this scope can
+    /// own, for kinds read by key ([`super::object::ReadBy::Key`]).
+    pub fn key_value(&self, kind: ResourceKind) -> Option<String> {
+        match kind.spec().owner {
+            Ownership::Vni => self.vni.map(|v| v.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Whether a NITRO GET record of `kind` is inside the owned scope, judged on the record
+    /// alone: a binding whose parent is ours only by its comment is not (see
+    /// [`OwnedScope::owns_among`]).
     pub fn owns(&self, kind: ResourceKind, rec: &Map<String, Json>) -> bool {
+        self.owns_among(kind, rec, &[])
+    }
+
+    /// Whether a NITRO GET record of `kind` is inside the owned scope, where `owned` holds
+    /// the objects of the parent kinds already known to be ours.
+    pub fn owns_among(
+        &self,
+        kind: ResourceKind,
+        rec: &Map<String, Json>,
+        owned: &[AdcObject],
+    ) -> bool {
         let vni = self.vni.map(u64::from);
-        match kind {
-            ResourceKind::Vxlan => vni.is_some() && number(rec, "id") == vni,
-            ResourceKind::VxlanSrcipBinding => vni.is_some() && number(rec, "id") == vni,
-            ResourceKind::Nsip => {
+        match kind.spec().owner {
+            Ownership::Vni => vni.is_some() && number(rec, "id") == vni,
+            Ownership::OverlaySnip => {
                 self.overlay_ip.is_some()
                     && default_td(rec)
                     && text(rec, "ipaddress").and_then(|s| s.parse().ok()) == self.overlay_ip
                     // A VIP, MIP or NSIP at the overlay address is someone else's (absent = SNIP).
                     && text(rec, "type").is_none_or(|t| t.eq_ignore_ascii_case("SNIP"))
             }
-            ResourceKind::Route => self.owns_route(rec),
-            ResourceKind::Arp => {
+            Ownership::StaticRouteInCidr => self.owns_route(rec),
+            Ownership::VxlanEntry {
+                td0,
+                absent_is_static,
+            } => {
+                let is_static = match text(rec, "type") {
+                    Some(t) => t.eq_ignore_ascii_case("STATIC"),
+                    None => absent_is_static,
+                };
                 vni.is_some()
-                    && default_td(rec)
+                    && (!td0 || default_td(rec))
                     && number(rec, "vxlan") == vni
-                    && text(rec, "type").is_some_and(|t| t.eq_ignore_ascii_case("STATIC"))
+                    && is_static
             }
-            ResourceKind::Bridgetable => {
-                vni.is_some()
-                    && number(rec, "vxlan") == vni
-                    // Learned entries are the ADC's own; only configured ones are ours.
-                    && text(rec, "type").is_none_or(|t| t.eq_ignore_ascii_case("STATIC"))
+            Ownership::Parent { parent, link } => {
+                let prec = parent_record(rec, link);
+                let Some(pkey) = record_key(parent, &prec) else {
+                    return false;
+                };
+                owned.iter().any(|o| o.kind == parent && o.key() == pkey)
+                    || self.owns_among(parent, &prec, owned)
             }
+            Ownership::Marked => self
+                .services
+                .as_ref()
+                .is_some_and(|s| text(rec, "comment").is_some_and(|c| s.marks(c))),
         }
     }
 
@@ -101,12 +182,12 @@ impl OwnedScope {
         let Some(vni) = self.vni.map(u64::from) else {
             return false;
         };
-        let dynamic = text(rec, "type").is_some_and(|t| t.eq_ignore_ascii_case("DYNAMIC"));
-        match kind {
-            ResourceKind::Arp => dynamic && default_td(rec) && number(rec, "vxlan") == Some(vni),
-            ResourceKind::Bridgetable => dynamic && number(rec, "vxlan") == Some(vni),
-            _ => false,
-        }
+        let Ownership::VxlanEntry { td0, .. } = kind.spec().owner else {
+            return false;
+        };
+        text(rec, "type").is_some_and(|t| t.eq_ignore_ascii_case("DYNAMIC"))
+            && (!td0 || default_td(rec))
+            && number(rec, "vxlan") == Some(vni)
     }
 
     /// The learned entries of one kind (see [`OwnedScope::learned`]) in the object model. One
@@ -141,16 +222,18 @@ impl OwnedScope {
         }
     }
 
-    /// Normalises the owned records of one kind into the object model. A record that is ours
-    /// but cannot be read is an error (fail closed: nothing is deleted on an incomplete view).
+    /// Normalises the owned records of one kind into the object model; `owned` holds the
+    /// objects of the parent kinds already known to be ours. A record that is ours but cannot
+    /// be read is an error (fail closed: nothing is deleted on an incomplete view).
     pub fn normalise(
         &self,
         kind: ResourceKind,
         records: &[Map<String, Json>],
+        owned: &[AdcObject],
     ) -> Result<Vec<AdcObject>, String> {
         records
             .iter()
-            .filter(|r| self.owns(kind, r))
+            .filter(|r| self.owns_among(kind, r, owned))
             .map(|r| AdcObject::from_json(kind, r))
             .collect()
     }
@@ -165,6 +248,15 @@ impl OwnedScope {
             cluster_cidr: "10.244.0.0/16".parse().unwrap(),
             vni: Some(1),
             overlay_ip: Some("10.244.254.1".parse().unwrap()),
+            services: None,
+        }
+    }
+
+    /// [`OwnedScope::example`] that also manages the services of cluster `prod`.
+    pub(crate) fn example_with_services() -> OwnedScope {
+        OwnedScope {
+            services: Some(ServiceScope::for_cluster("prod")),
+            ..OwnedScope::example()
         }
     }
 }
@@ -332,6 +424,96 @@ mod tests {
             ..scope()
         };
         assert!(!s.owns(ResourceKind::Vxlan, &rec(r#"{"id":"1","port":8472}"#)));
-        assert_eq!(s.kinds(), &[ResourceKind::Route]);
+        assert_eq!(s.kinds(), [ResourceKind::Route]);
+    }
+
+    #[test]
+    fn service_groups_are_ours_by_the_marker_and_bindings_by_their_group() {
+        let s = OwnedScope::example_with_services();
+        let ours = rec(
+            r#"{"servicegroupname":"k8s-prod-default-web-80","servicetype":"HTTP","comment":"managed-by=kubectl-netscaler cluster=prod"}"#,
+        );
+        assert!(s.owns(ResourceKind::Servicegroup, &ours));
+        for foreign in [
+            r#"{"servicegroupname":"k8s-prod-default-web-80","servicetype":"HTTP"}"#,
+            r#"{"servicegroupname":"sg","servicetype":"HTTP","comment":"managed-by=kubectl-netscaler cluster=prod2"}"#,
+            r#"{"servicegroupname":"sg","servicetype":"HTTP","comment":"owned by the web team"}"#,
+        ] {
+            assert!(
+                !s.owns(ResourceKind::Servicegroup, &rec(foreign)),
+                "{foreign}"
+            );
+        }
+        // A marker among other words still counts.
+        assert!(s.owns(
+            ResourceKind::Lbvserver,
+            &rec(r#"{"name":"web","comment":"cluster=prod note managed-by=kubectl-netscaler"}"#)
+        ));
+        let groups = s
+            .normalise(ResourceKind::Servicegroup, &[ours], &[])
+            .unwrap();
+        let member = rec(
+            r#"{"servicegroupname":"k8s-prod-default-web-80","ip":"10.244.1.5","port":8080,"weight":"1"}"#,
+        );
+        let other =
+            rec(r#"{"servicegroupname":"admin-sg","ip":"10.244.1.5","port":8080,"weight":"1"}"#);
+        let binding = rec(r#"{"name":"web","servicegroupname":"k8s-prod-default-web-80"}"#);
+        // On the record alone the group's comment is unknown: not ours.
+        assert!(!s.owns(ResourceKind::ServicegroupMember, &member));
+        assert!(s.owns_among(ResourceKind::ServicegroupMember, &member, &groups));
+        assert!(!s.owns_among(ResourceKind::ServicegroupMember, &other, &groups));
+        assert!(s.owns_among(ResourceKind::LbvserverBinding, &binding, &groups));
+        assert_eq!(
+            s.normalise(ResourceKind::ServicegroupMember, &[member, other], &groups)
+                .unwrap(),
+            [AdcObject::servicegroup_member(
+                "k8s-prod-default-web-80",
+                "10.244.1.5".parse().unwrap(),
+                8080,
+                1
+            )]
+        );
+    }
+
+    #[test]
+    fn services_are_covered_in_either_mode_only_with_a_marker() {
+        assert!(
+            !OwnedScope::example()
+                .kinds()
+                .contains(&ResourceKind::Servicegroup)
+        );
+        let routes_with_services = OwnedScope {
+            mode: Mode::Routes,
+            vni: None,
+            overlay_ip: None,
+            ..OwnedScope::example_with_services()
+        };
+        assert_eq!(
+            routes_with_services.kinds(),
+            [
+                ResourceKind::Route,
+                ResourceKind::Servicegroup,
+                ResourceKind::ServicegroupMember,
+                ResourceKind::Lbvserver,
+                ResourceKind::LbvserverBinding
+            ]
+        );
+        assert_eq!(
+            OwnedScope::example_with_services().kinds().len(),
+            ResourceKind::ALL.len()
+        );
+    }
+
+    #[test]
+    fn a_srcip_binding_is_ours_through_its_vxlan() {
+        let s = scope();
+        assert!(s.owns(
+            ResourceKind::VxlanSrcipBinding,
+            &rec(r#"{"id":"1","srcip":"192.0.2.10"}"#)
+        ));
+        assert!(!s.owns(
+            ResourceKind::VxlanSrcipBinding,
+            &rec(r#"{"id":"2","srcip":"192.0.2.10"}"#)
+        ));
     }
 }

@@ -46,6 +46,20 @@ pub enum NitroError {
     /// The ADC answered something that is not a NITRO answer.
     #[error("unexpected answer from the ADC: {0}")]
     Protocol(String),
+    /// Reading the owned state failed, so the run compared and changed nothing (fail closed).
+    #[error("reading {what} from the ADC failed, so nothing was compared or changed: {source}")]
+    Read {
+        what: String,
+        source: Box<NitroError>,
+    },
+    /// An object inside the owned scope cannot be read into the object model.
+    #[error(
+        "the ADC holds a {kind} in this cluster's scope that cannot be read ({detail}); nothing was changed"
+    )]
+    Unreadable { kind: String, detail: String },
+    /// The ADC cannot take the run as configured (missing SNIP, clustered ADC, ...).
+    #[error("{0}")]
+    Precondition(String),
 }
 
 fn tls_hint(tls: bool) -> &'static str {
@@ -64,10 +78,13 @@ impl NitroError {
             NitroError::Api { errorcode, .. } => Some(*errorcode),
             NitroError::AuthRejected { .. } => Some(354),
             NitroError::SessionLimit => Some(445),
+            NitroError::Read { source, .. } => source.errorcode(),
             NitroError::Transport { .. }
             | NitroError::Timeout
             | NitroError::Config(_)
-            | NitroError::Protocol(_) => None,
+            | NitroError::Protocol(_)
+            | NitroError::Unreadable { .. }
+            | NitroError::Precondition(_) => None,
         }
     }
 
@@ -75,6 +92,7 @@ impl NitroError {
     pub fn status(&self) -> Option<u16> {
         match self {
             NitroError::Api { status, .. } => Some(*status),
+            NitroError::Read { source, .. } => source.status(),
             _ => None,
         }
     }
@@ -88,10 +106,13 @@ impl NitroError {
             NitroError::Api {
                 status, errorcode, ..
             } => *status == 503 || matches!(errorcode, 272 | 293 | 1043),
+            NitroError::Read { source, .. } => source.is_transient(),
             NitroError::AuthRejected { .. }
             | NitroError::SessionLimit
             | NitroError::Config(_)
-            | NitroError::Protocol(_) => false,
+            | NitroError::Protocol(_)
+            | NitroError::Unreadable { .. }
+            | NitroError::Precondition(_) => false,
         }
     }
 }
@@ -139,6 +160,20 @@ mod tests {
         assert!(text.contains("--adc-ca-file"), "{text}");
         assert!(text.contains("--adc-insecure-skip-tls-verify"), "{text}");
         assert!(!tls.is_transient());
+    }
+
+    #[test]
+    fn a_failed_read_says_nothing_changed_and_keeps_the_cause() {
+        let e = NitroError::Read {
+            what: "routes".into(),
+            source: Box::new(NitroError::Timeout),
+        };
+        assert_eq!(
+            e.to_string(),
+            "reading routes from the ADC failed, so nothing was compared or changed: the ADC did not answer within the request timeout"
+        );
+        assert!(e.is_transient());
+        assert_eq!(e.errorcode(), None);
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! after an interrupted run converges without duplicates while a foreign object in the way is
 //! reported, never taken for done.
 
+use super::read::read_records;
 use super::{BulkOp, NitroClient, NitroError};
 use crate::model::foreign::{describe_record, record_key};
-use crate::model::{AdcObject, ChangeSet, Op, OwnedScope, ResourceKind, Step};
+use crate::model::{AdcObject, ChangeSet, Op, OwnedScope, Ownership, ResourceKind, Step, Subject};
 use serde_json::{Map, Value};
 
 /// The largest bulk request sent (items); a 5,000-node cluster is one request per kind.
@@ -49,8 +50,8 @@ impl std::fmt::Display for Failure {
         if let Some(hint) = hint(self.errorcode) {
             write!(f, " ({hint})")?;
         }
-        if let Some(n) = &self.object.node {
-            write!(f, " [node {n}]")?;
+        if self.object.subject != Subject::Cluster {
+            write!(f, " [{}]", self.object.subject)?;
         }
         Ok(())
     }
@@ -100,8 +101,17 @@ fn item(o: &AdcObject, op: BulkOp) -> Map<String, Value> {
             .attrs()
             .enumerate()
             .filter(|(i, (name, _))| *i < spec.key_len || spec.updatable.contains(name))
-            .map(|(_, (k, v))| (k.to_string(), v.to_json()))
+            .map(|(_, (k, v))| (spec.update.attr_name(k).to_string(), v.to_json()))
             .collect(),
+    }
+}
+
+/// The NITRO resource a bulk operation on `kind` goes to: an update may go to another
+/// resource than the kind's own (a member's weight is set on its service group).
+fn bulk_resource(kind: ResourceKind, op: BulkOp) -> &'static str {
+    match op {
+        BulkOp::Update => kind.spec().update.resource(kind),
+        BulkOp::Add | BulkOp::Delete(_) => kind.resource(),
     }
 }
 
@@ -127,7 +137,9 @@ async fn run_step(
     let mut unverified: Vec<(&AdcObject, i64, String)> = Vec::new();
     for batch in step.objects.chunks(MAX_BATCH) {
         let items: Vec<Map<String, Value>> = batch.iter().map(|o| item(o, op)).collect();
-        let results = client.bulk(op, step.kind.resource(), &items).await?;
+        let results = client
+            .bulk(op, bulk_resource(step.kind, op), &items)
+            .await?;
         for (i, o) in batch.iter().enumerate() {
             let (code, message) = match results.get(i) {
                 Some(r) => (r.errorcode, r.message.clone()),
@@ -159,28 +171,27 @@ async fn run_step(
     Ok(())
 }
 
-/// Reads back the records of the kind a step wrote (once per step).
+/// Reads back the records of the kind a step wrote (once per step), the way `read` reads
+/// them, with the owned objects of its parent kind (for a binding owned through its parent).
 async fn read_back(
     client: &NitroClient,
+    scope: &OwnedScope,
     kind: ResourceKind,
-    objects: &[(&AdcObject, i64, String)],
-) -> Result<Vec<Map<String, Value>>, NitroError> {
-    match kind {
-        // Read as `read` does: by VNI (the binding has no collection of its own).
-        ResourceKind::Vxlan | ResourceKind::VxlanSrcipBinding => {
-            let mut ids: Vec<String> = objects
-                .iter()
-                .filter_map(|(o, _, _)| o.get("id").map(ToString::to_string))
-                .collect();
-            ids.dedup();
-            let mut all = Vec::new();
-            for id in ids {
-                all.extend(client.get(kind.resource(), Some(&id), &[]).await?);
-            }
-            Ok(all)
+) -> Result<(Vec<Map<String, Value>>, Vec<AdcObject>), NitroError> {
+    let parents = match kind.spec().owner {
+        Ownership::Parent { parent, .. } => {
+            let recs = read_records(client, scope, parent, &[]).await?;
+            scope
+                .normalise(parent, &recs, &[])
+                .map_err(|detail| NitroError::Unreadable {
+                    kind: parent.to_string(),
+                    detail,
+                })?
         }
-        _ => client.get(kind.resource(), None, &[]).await,
-    }
+        _ => Vec::new(),
+    };
+    let records = read_records(client, scope, kind, &parents).await?;
+    Ok((records, parents))
 }
 
 /// "Already exists" is done only when the object is then ours and as desired; "no such
@@ -194,7 +205,7 @@ async fn verify(
     out: &mut ExecOutcome,
 ) {
     let kind = step.kind;
-    let records = match read_back(client, kind, items).await {
+    let (records, parents) = match read_back(client, scope, kind).await {
         Ok(r) => r,
         Err(e) => {
             for (o, code, message) in items {
@@ -215,9 +226,9 @@ async fn verify(
         let same: Vec<&Map<String, Value>> = records
             .iter()
             .filter(|r| record_key(kind, r).as_ref() == Some(&key))
-            .filter(|r| scope.owns(kind, r) || td0(r))
+            .filter(|r| scope.owns_among(kind, r, &parents) || td0(r))
             .collect();
-        let ours = same.iter().find(|r| scope.owns(kind, r));
+        let ours = same.iter().find(|r| scope.owns_among(kind, r, &parents));
         let problem = match step.op {
             Op::Delete => ours.map(|_| {
                 format!(
@@ -416,6 +427,69 @@ mod tests {
         })
         .await
         .expect("login")
+    }
+
+    #[test]
+    fn a_failure_names_the_node_or_service_it_is_for() {
+        let failure = |object: AdcObject| Failure {
+            op: Op::Add,
+            object,
+            errorcode: 258,
+            message: "No such resource".into(),
+        };
+        let route = AdcObject::route(ip("10.244.1.0"), ip("255.255.255.0"), ip("10.244.1.0"));
+        assert_eq!(
+            failure(route.clone().for_node("worker-1")).to_string(),
+            r#"+ route network=10.244.1.0,netmask=255.255.255.0,gateway=10.244.1.0: errorcode 258 "No such resource" [node worker-1]"#
+        );
+        let member =
+            AdcObject::servicegroup_member("k8s-prod-shop-cart-80", ip("10.244.1.5"), 8080, 1)
+                .for_service("shop", "cart");
+        assert_eq!(
+            failure(member).to_string(),
+            r#"+ servicegroup_servicegroupmember_binding servicegroupname=k8s-prod-shop-cart-80,ip=10.244.1.5,port=8080: errorcode 258 "No such resource" [service shop/cart]"#
+        );
+        assert!(!failure(route).to_string().contains('['));
+    }
+
+    /// NITRO has no update on a member binding: a member's weight changes through
+    /// `PUT servicegroup` with servername and port, and the member stays bound.
+    #[tokio::test]
+    async fn a_member_weight_is_changed_on_its_group() {
+        let marker = "managed-by=kubectl-netscaler cluster=prod";
+        let emu = Emulator::start(EmulatorOptions::default());
+        emu.load_state(&json!({
+            "servicegroup": [{"servicegroupname": "k8s-prod-default-web-80", "servicetype": "HTTP", "comment": marker}],
+            "servicegroup_servicegroupmember_binding": [
+                {"servicegroupname": "k8s-prod-default-web-80", "ip": "10.244.1.5", "servername": "10.244.1.5", "port": 8080, "weight": 1},
+            ],
+        }))
+        .unwrap();
+        let before =
+            AdcObject::servicegroup_member("k8s-prod-default-web-80", ip("10.244.1.5"), 8080, 1);
+        let after =
+            AdcObject::servicegroup_member("k8s-prod-default-web-80", ip("10.244.1.5"), 8080, 5);
+        let cs = ChangeSet {
+            changes: vec![Change {
+                op: Op::Update,
+                key: after.key(),
+                before: Some(before),
+                after: Some(after),
+                fields: vec!["weight"],
+            }],
+            node: None,
+        };
+        let c = client(&emu).await;
+        let out = execute(&c, &OwnedScope::example_with_services(), &cs, &|_| {})
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
+        assert!(out.failed.is_empty(), "{:?}", out.failed);
+        assert_eq!(out.succeeded, 1);
+        let members = emu.dump()["servicegroup_servicegroupmember_binding"].clone();
+        assert_eq!(members.as_array().map(Vec::len), Some(1), "{members}");
+        assert_eq!(members[0]["weight"], json!("5"), "{members}");
+        c.logout().await;
     }
 
     /// A rerun after an interrupted apply finds some adds already done and some deletes

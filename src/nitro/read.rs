@@ -4,16 +4,19 @@
 //! precondition checks, so a converged run stays within a handful of requests.
 
 use super::{NitroClient, NitroError};
-use crate::error::{Error, Result};
 use crate::model::{
-    AdcObject, Desired, ForeignObject, Mode, OwnedScope, ResourceKind, normalize_mac,
+    AdcObject, Desired, ForeignObject, Mode, OwnedScope, Ownership, ReadBy, ResourceKind,
+    normalize_mac,
 };
+use futures::future::join_all;
 use ipnet::Ipv4Net;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 type Record = Map<String, Value>;
+
+type Result<T, E = NitroError> = std::result::Result<T, E>;
 
 /// The ADC's role in a high-availability pair.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,84 +64,139 @@ fn ipv4(r: &Record, k: &str) -> Option<Ipv4Addr> {
     text(r, k).and_then(|s| s.trim().parse().ok())
 }
 
-fn read_error(what: &str, e: NitroError) -> Error {
-    Error::AdcPrecondition(format!(
-        "reading {what} from the ADC failed, so nothing was compared or changed: {e}"
-    ))
-}
-
-fn normalise(scope: &OwnedScope, kind: ResourceKind, recs: &[Record]) -> Result<Vec<AdcObject>> {
-    scope.normalise(kind, recs).map_err(|e| {
-        Error::AdcPrecondition(format!(
-            "the ADC holds a {kind} in this cluster's scope that cannot be read ({e}); nothing was changed"
-        ))
-    })
-}
-
-/// GET of a whole collection, or nothing when it is not `wanted`.
-async fn list_if(
-    client: &NitroClient,
-    wanted: bool,
-    resource: &str,
-) -> Result<Vec<Record>, NitroError> {
-    match wanted {
-        true => client.get(resource, None, &[]).await,
-        false => Ok(Vec::new()),
+fn read_error(what: &str, e: NitroError) -> NitroError {
+    NitroError::Read {
+        what: what.to_string(),
+        source: Box::new(e),
     }
+}
+
+fn normalise(
+    scope: &OwnedScope,
+    kind: ResourceKind,
+    recs: &[Record],
+    owned: &[AdcObject],
+) -> Result<Vec<AdcObject>> {
+    scope
+        .normalise(kind, recs, owned)
+        .map_err(|detail| NitroError::Unreadable {
+            kind: kind.to_string(),
+            detail,
+        })
+}
+
+/// Reads the records of `kind` the way its table row says ([`ReadBy`]); `owned` holds the
+/// owned objects of its parent kind, for kinds read per parent.
+pub(crate) async fn read_records(
+    client: &NitroClient,
+    scope: &OwnedScope,
+    kind: ResourceKind,
+    owned: &[AdcObject],
+) -> Result<Vec<Record>> {
+    let spec = kind.spec();
+    let got = match spec.read {
+        ReadBy::Collection => client.get(spec.resource, None, &[]).await,
+        ReadBy::BulkBindings => {
+            client
+                .get(spec.resource, None, &[("bulkbindings", "yes".to_string())])
+                .await
+        }
+        ReadBy::Key => match scope.key_value(kind) {
+            Some(v) => client.get(spec.resource, Some(&v), &[]).await,
+            None => Ok(Vec::new()),
+        },
+        ReadBy::PerParent => {
+            let Ownership::Parent { parent, link } = spec.owner else {
+                unreachable!("{kind}: read per parent without a parent (table test)")
+            };
+            let names: BTreeSet<String> = owned
+                .iter()
+                .filter(|o| o.kind == parent)
+                .filter_map(|o| o.get(link[0]).map(ToString::to_string))
+                .collect();
+            join_all(
+                names
+                    .iter()
+                    .map(|n| client.get(spec.resource, Some(n.as_str()), &[])),
+            )
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map(|v| v.into_iter().flatten().collect())
+        }
+    };
+    got.map_err(|e| read_error(spec.plural, e))
 }
 
 /// Reads the owned scope (and the extras in `opts`).
 pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -> Result<AdcView> {
-    let vxlan = scope.mode == Mode::Vxlan;
-    let vni = scope.vni.map(|v| v.to_string());
-    let need_arp = vxlan || opts.discover_vtep_mac;
-    let (routes, nsips, arps, hanodes) = tokio::join!(
-        client.get("route", None, &[]),
-        client.get("nsip", None, &[]),
-        list_if(client, need_arp, "arp"),
-        list_if(client, opts.ha || opts.discover_vtep_mac, "hanode"),
+    // Routes and addresses serve the preconditions, ARP entries the VTEP MAC discovery,
+    // whatever the scope owns.
+    let needed = |k: ResourceKind| {
+        scope.covers(k)
+            || matches!(k, ResourceKind::Route | ResourceKind::Nsip)
+            || (k == ResourceKind::Arp && opts.discover_vtep_mac)
+    };
+    let (first, per_parent): (Vec<_>, Vec<_>) = ResourceKind::ALL
+        .into_iter()
+        .filter(|k| needed(*k))
+        .partition(|k| k.spec().read != ReadBy::PerParent);
+    let hanodes = async {
+        match opts.ha || opts.discover_vtep_mac {
+            true => client
+                .get("hanode", None, &[])
+                .await
+                .map_err(|e| read_error("HA nodes", e)),
+            false => Ok::<Vec<Record>, NitroError>(Vec::new()),
+        }
+    };
+    let (lists, hanodes) = tokio::join!(
+        join_all(first.iter().map(|k| read_records(client, scope, *k, &[]))),
+        hanodes,
     );
-    let routes = routes.map_err(|e| read_error("routes", e))?;
-    let nsips = nsips.map_err(|e| read_error("IP addresses (nsip)", e))?;
-    let arps = arps.map_err(|e| read_error("ARP entries", e))?;
-    let hanodes = hanodes.map_err(|e| read_error("HA nodes", e))?;
+    let mut records: BTreeMap<ResourceKind, Vec<Record>> = BTreeMap::new();
+    for (kind, list) in first.into_iter().zip(lists) {
+        records.insert(kind, list?);
+    }
+    let hanodes = hanodes?;
 
-    let mut owned = normalise(scope, ResourceKind::Route, &routes)?;
+    // In create order, so a parent is known before the kinds bound to it.
+    let mut owned: Vec<AdcObject> = Vec::new();
+    for kind in ResourceKind::ALL {
+        if per_parent.contains(&kind) {
+            let list = read_records(client, scope, kind, &owned).await?;
+            records.insert(kind, list);
+        }
+        if let Some(recs) = records.get(&kind) {
+            let objects = normalise(scope, kind, recs, &owned)?;
+            owned.extend(objects);
+        }
+    }
     let mut learned = Vec::new();
-    let mut foreign = scope.foreign(ResourceKind::Route, &routes);
-    if vxlan {
-        let vni = vni.as_deref().unwrap_or("1");
-        let (vxlans, bindings, bridges) = tokio::join!(
-            client.get("vxlan", Some(vni), &[]),
-            client.get("vxlan_srcip_binding", Some(vni), &[]),
-            client.get("bridgetable", None, &[]),
-        );
-        let vxlans = vxlans.map_err(|e| read_error("VXLANs", e))?;
-        let bindings = bindings.map_err(|e| read_error("VXLAN source IP bindings", e))?;
-        let bridges = bridges.map_err(|e| read_error("the bridge table", e))?;
-        owned.extend(normalise(scope, ResourceKind::Vxlan, &vxlans)?);
-        owned.extend(normalise(
-            scope,
-            ResourceKind::VxlanSrcipBinding,
-            &bindings,
-        )?);
-        owned.extend(normalise(scope, ResourceKind::Nsip, &nsips)?);
-        owned.extend(normalise(scope, ResourceKind::Arp, &arps)?);
-        owned.extend(normalise(scope, ResourceKind::Bridgetable, &bridges)?);
-        learned.extend(scope.normalise_learned(ResourceKind::Arp, &arps));
-        learned.extend(scope.normalise_learned(ResourceKind::Bridgetable, &bridges));
-        foreign.extend(scope.foreign(ResourceKind::Arp, &arps));
-        foreign.extend(scope.foreign(ResourceKind::Bridgetable, &bridges));
+    let mut foreign = Vec::new();
+    for (kind, recs) in &records {
+        learned.extend(scope.normalise_learned(*kind, recs));
+        // Only a node's objects are decided on foreign ones (see `foreign_conflicts`).
+        if kind.per_node() && scope.covers(*kind) {
+            foreign.extend(scope.foreign(*kind, recs));
+        }
     }
     owned.sort();
     learned.sort();
 
+    let empty: Vec<Record> = Vec::new();
+    let list = |k| records.get(&k).unwrap_or(&empty);
+    let (routes, nsips, arps) = (
+        list(ResourceKind::Route),
+        list(ResourceKind::Nsip),
+        list(ResourceKind::Arp),
+    );
     let ha = ha_role(&hanodes);
     // A writing run on the HA secondary is refused (naming the primary) whatever the MAC
     // setting: discovery, which refuses every HA pair, must not hide that answer.
     let refused_secondary = opts.ha && matches!(ha, HaRole::Secondary { .. });
     let vtep_mac = if opts.discover_vtep_mac && !refused_secondary {
-        Some(discover_vtep_mac(client, &routes, &arps, &hanodes).await?)
+        Some(discover_vtep_mac(client, routes, arps, &hanodes).await?)
     } else {
         None
     };
@@ -195,12 +253,12 @@ async fn discover_vtep_mac(
     hanodes: &[Record],
 ) -> Result<String> {
     let fail = |why: String| {
-        Error::AdcPrecondition(format!(
+        NitroError::Precondition(format!(
             "cannot discover the ADC's VTEP MAC (vtepMac: auto): {why}; set vtepMac (--vtep-mac) to the MAC of the ADC interface on the node network"
         ))
     };
     if hanodes.len() > 1 {
-        return Err(Error::AdcPrecondition(
+        return Err(NitroError::Precondition(
             "this ADC is part of an HA pair: vtepMac cannot be discovered, because the flannel return path must survive a failover; set vtepMac (--vtep-mac) to the pair's virtual MAC (VMAC)".into(),
         ));
     }
@@ -250,7 +308,7 @@ async fn discover_vtep_mac(
 /// MIP, NSIP) serves something else and is never changed or deleted, so the run stops.
 fn check_overlay_ip(view: &AdcView, overlay_ip: Ipv4Addr) -> Result<()> {
     match view.ips.iter().find(|(ip, _, _)| *ip == overlay_ip) {
-        Some((_, mask, t)) if t != "SNIP" => Err(Error::AdcPrecondition(format!(
+        Some((_, mask, t)) if t != "SNIP" => Err(NitroError::Precondition(format!(
             "overlayIp {overlay_ip} is already on the ADC as a {t} (netmask {mask}), not an SNIP: it is not this tool's and is left untouched; choose a free overlayIp (--overlay-ip) inside adcPodCidr, or free that address on the ADC"
         ))),
         _ => Ok(()),
@@ -278,7 +336,7 @@ pub async fn check_preconditions(
             .iter()
             .any(|(ip, _, t)| *ip == v.vtep_ip && t == "SNIP")
         {
-            return Err(Error::AdcPrecondition(format!(
+            return Err(NitroError::Precondition(format!(
                 "vtepIp {} is not an SNIP on the ADC: the VXLAN source address must be an existing SNIP on the node network; add it first (add ns ip {} <netmask> -type SNIP) or fix vtepIp (--vtep-ip)",
                 v.vtep_ip, v.vtep_ip
             )));
@@ -290,7 +348,7 @@ pub async fn check_preconditions(
                 .await
                 .map_err(|e| read_error("the system type (nsconfig)", e))?;
             if text(&conf, "systemtype").is_some_and(|t| t.eq_ignore_ascii_case("cluster")) {
-                return Err(Error::AdcPrecondition(
+                return Err(NitroError::Precondition(
                     "this ADC is a NetScaler cluster (CLIP): VXLAN overlays are not supported on a cluster; use routes mode (--mode routes) with a routed CNI, or a standalone/HA ADC".into(),
                 ));
             }
@@ -307,7 +365,7 @@ pub async fn check_preconditions(
                 unreachable
                     .entry(gw)
                     .or_default()
-                    .push(o.node.as_deref().unwrap_or("?"));
+                    .push(o.subject.node().unwrap_or("?"));
             }
         }
         if !unreachable.is_empty() {
@@ -315,11 +373,132 @@ pub async fn check_preconditions(
                 .iter()
                 .map(|(gw, nodes)| format!("{gw} (node {})", nodes.join(", ")))
                 .collect();
-            return Err(Error::AdcPrecondition(format!(
+            return Err(NitroError::Precondition(format!(
                 "the ADC has no SNIP in the subnet of these node addresses, so NetScaler would refuse their routes with error 604 \"The gateway is not directly reachable\": {}; add an SNIP in the node network (add ns ip <address> <netmask> -type SNIP) first",
                 list.join("; ")
             )));
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nitro::{NitroConfig, Password};
+    use netscaler_testbed::nitro::{Emulator, EmulatorOptions};
+    use serde_json::json;
+    use std::time::Duration;
+
+    const MARKER: &str = "managed-by=kubectl-netscaler cluster=prod";
+
+    async fn client(emu: &Emulator) -> NitroClient {
+        NitroClient::connect(NitroConfig {
+            url: emu.url(),
+            username: "nsroot".into(),
+            password: Password::new("nsroot".into()),
+            ca_file: None,
+            insecure_skip_tls_verify: false,
+            timeout: Duration::from_secs(5),
+        })
+        .await
+        .expect("login")
+    }
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    /// Our groups (by their comment), their members and their vserver binding are read as
+    /// owned, with names and comments as written; an admin's group on the same vserver and its
+    /// members are not.
+    #[tokio::test]
+    async fn reads_the_services_of_this_cluster_only() {
+        let emu = Emulator::start(EmulatorOptions::default());
+        emu.load_state(&json!({
+            "nsip": [{"ipaddress": "192.0.2.10", "netmask": "255.255.255.0", "type": "SNIP"}],
+            "lbvserver": [
+                {"name": "Web", "servicetype": "HTTP", "ipv46": "192.0.2.80", "port": 80},
+                {"name": "k8s-vip", "servicetype": "TCP", "ipv46": "192.0.2.81", "port": 443,
+                 "lbmethod": "ROUNDROBIN", "comment": MARKER},
+            ],
+            "servicegroup": [
+                {"servicegroupname": "k8s-prod-default-Web-80", "servicetype": "HTTP", "comment": MARKER},
+                {"servicegroupname": "admin-web", "servicetype": "HTTP", "comment": "web team"},
+            ],
+            "servicegroup_servicegroupmember_binding": [
+                {"servicegroupname": "k8s-prod-default-Web-80", "ip": "10.244.1.5", "servername": "10.244.1.5", "port": 8080},
+                {"servicegroupname": "k8s-prod-default-Web-80", "ip": "10.244.2.7", "servername": "10.244.2.7", "port": 8080, "weight": 3},
+                {"servicegroupname": "admin-web", "ip": "10.1.1.1", "servername": "10.1.1.1", "port": 80},
+            ],
+            "lbvserver_servicegroup_binding": [
+                {"name": "Web", "servicegroupname": "k8s-prod-default-Web-80"},
+                {"name": "Web", "servicegroupname": "admin-web"},
+            ],
+        }))
+        .unwrap();
+        let scope = OwnedScope {
+            mode: Mode::Routes,
+            vni: None,
+            overlay_ip: None,
+            ..OwnedScope::example_with_services()
+        };
+        let c = client(&emu).await;
+        let view = read(&c, &scope, ReadOptions::default()).await.unwrap();
+        let sg = "k8s-prod-default-Web-80";
+        assert_eq!(
+            view.owned,
+            [
+                AdcObject::servicegroup(sg, "HTTP", MARKER),
+                AdcObject::servicegroup_member(sg, ip("10.244.1.5"), 8080, 1),
+                AdcObject::servicegroup_member(sg, ip("10.244.2.7"), 8080, 3),
+                AdcObject::lbvserver("k8s-vip", "TCP", ip("192.0.2.81"), 443, MARKER),
+                AdcObject::lbvserver_binding("Web", sg),
+            ]
+        );
+        let bindings: Vec<String> = emu
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains("_binding"))
+            .map(|r| format!("{} {}?{}", r.method, r.path, r.query))
+            .collect();
+        assert_eq!(
+            bindings,
+            [
+                "GET /nitro/v1/config/servicegroup_servicegroupmember_binding?bulkbindings=yes",
+                "GET /nitro/v1/config/lbvserver_servicegroup_binding?bulkbindings=yes",
+            ],
+            "one bulk-bindings GET per binding kind"
+        );
+        c.logout().await;
+    }
+
+    /// Without a service marker in the scope no service object is read or owned.
+    #[tokio::test]
+    async fn a_scope_without_services_reads_none() {
+        let emu = Emulator::start(EmulatorOptions::default());
+        emu.load_state(&json!({
+            "servicegroup": [
+                {"servicegroupname": "k8s-prod-default-web-80", "servicetype": "HTTP", "comment": MARKER},
+            ],
+        }))
+        .unwrap();
+        let c = client(&emu).await;
+        let view = read(&c, &OwnedScope::example(), ReadOptions::default())
+            .await
+            .unwrap();
+        assert!(
+            view.owned
+                .iter()
+                .all(|o| o.kind.spec().subject != crate::model::SubjectKind::Service),
+            "{:?}",
+            view.owned
+        );
+        assert!(
+            !emu.requests()
+                .iter()
+                .any(|r| r.path.contains("servicegroup"))
+        );
+        c.logout().await;
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::{paint, to_json, to_yaml};
 use crate::cli::DiffOutput;
-use crate::model::{Change, ChangeSet, NodeChange, Op};
+use crate::model::{Change, ChangeSet, NodeChange, Op, Subject};
 use serde_json::{Value, json};
 
 fn change_json(c: &Change) -> Value {
@@ -83,8 +83,8 @@ pub fn change_line(c: &Change, color: bool) -> String {
         }
         Op::Delete => {}
     }
-    if let Some(n) = c.node() {
-        line.push_str(&format!(" (node {n})"));
+    if *c.subject() != Subject::Cluster {
+        line.push_str(&format!(" ({})", c.subject()));
     }
     paint(color, op_color(c.op), &line)
 }

@@ -6,7 +6,7 @@ pub mod diff;
 pub mod plan;
 
 use crate::cli::ColorArg;
-use crate::model::{Diagnostic, Level};
+use crate::model::{Diagnostic, Level, Subject};
 use comfy_table::{Cell, ContentArrangement, Table, presets};
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -64,7 +64,8 @@ impl Printer {
         for d in diags {
             if d.level == Level::Info {
                 tracing::info!(
-                    node = d.node.as_deref().unwrap_or(""),
+                    node = d.subject.node().unwrap_or(""),
+                    service = d.subject.service_name().unwrap_or_default(),
                     reason = d.reason,
                     "{}",
                     d.message
@@ -72,9 +73,9 @@ impl Printer {
                 continue;
             }
             let level = paint(self.color_err, "33", "warning");
-            match &d.node {
-                Some(n) => self.note(&format!("{level}: node {n}: {} ({})", d.message, d.reason)),
-                None => self.note(&format!("{level}: {} ({})", d.message, d.reason)),
+            match &d.subject {
+                Subject::Cluster => self.note(&format!("{level}: {} ({})", d.message, d.reason)),
+                s => self.note(&format!("{level}: {s}: {} ({})", d.message, d.reason)),
             }
         }
     }
@@ -149,7 +150,7 @@ pub fn diagnostics_table(diags: &[Diagnostic]) -> String {
     for d in diags {
         t.add_row(vec![
             level_str(d.level).to_string(),
-            d.node.clone().unwrap_or_else(|| "-".into()),
+            d.subject.cell(),
             d.reason.to_string(),
             d.message.clone(),
         ]);

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::model::fingerprint::InputDigests;
 use crate::model::{
     ANN_BACKEND_DATA, ANN_PUBLIC_IP, AdcNode, AdcObject, Desired, Diagnostic, LABEL_CLUSTER, Level,
-    Mode, OwnedScope, ResourceKind,
+    Mode, OwnedScope, ResourceKind, ServiceScope, SubjectKind,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -17,6 +17,14 @@ use std::path::Path;
 /// `apply PLAN` can compute the owned scope and name what moved in a stale plan.
 pub fn document(desired: &Desired, digests: &InputDigests) -> Value {
     let scope = OwnedScope::of(desired);
+    let mut scope_json = json!({
+        "clusterCidr": scope.cluster_cidr.to_string(),
+        "vni": scope.vni,
+        "overlayIp": scope.overlay_ip.map(|i| i.to_string()),
+    });
+    if let Some(s) = &scope.services {
+        scope_json["services"] = json!({ "marker": s.marker });
+    }
     json!({
         "formatVersion": 1,
         "kind": "Plan",
@@ -29,11 +37,7 @@ pub fn document(desired: &Desired, digests: &InputDigests) -> Value {
         })).collect::<Vec<_>>(),
         "cluster_objects": desired.adc_node.iter().map(AdcNode::to_json).collect::<Vec<_>>(),
         "diagnostics": desired.diagnostics,
-        "scope": {
-            "clusterCidr": scope.cluster_cidr.to_string(),
-            "vni": scope.vni,
-            "overlayIp": scope.overlay_ip.map(|i| i.to_string()),
-        },
+        "scope": scope_json,
         "inputs": digests,
     })
 }
@@ -84,6 +88,10 @@ impl PlanFile {
                 .ok_or("scope.clusterCidr missing or invalid")?,
             vni: sc["vni"].as_u64().map(|n| n as u32),
             overlay_ip: sc["overlayIp"].as_str().and_then(|i| i.parse().ok()),
+            // Absent in plans written before services were managed.
+            services: sc["services"]["marker"]
+                .as_str()
+                .map(|m| ServiceScope { marker: m.into() }),
         };
         let adc = v["adc"]
             .as_array()
@@ -154,14 +162,23 @@ fn objects_tables(adc: &[AdcObject], wide: bool) -> String {
     let mut out = String::new();
     for (kind, objects) in by_kind {
         let mut header: Vec<&str> = kind.spec().attrs.iter().map(|a| a.name).collect();
-        if wide && kind.per_node() {
-            header.push("node");
+        let subject = kind.spec().subject;
+        match subject {
+            SubjectKind::Node if wide => header.push("node"),
+            SubjectKind::Service if wide => header.push("service"),
+            _ => {}
         }
         let mut t = table(&header);
         for o in objects {
             let mut row: Vec<String> = o.attrs().map(|(_, v)| v.to_string()).collect();
-            if wide && kind.per_node() {
-                row.push(o.node.clone().unwrap_or_default());
+            match subject {
+                SubjectKind::Node if wide => {
+                    row.push(o.subject.node().unwrap_or_default().to_string())
+                }
+                SubjectKind::Service if wide => {
+                    row.push(o.subject.service_name().unwrap_or_default())
+                }
+                _ => {}
             }
             t.add_row(row);
         }
@@ -204,7 +221,7 @@ fn summary(desired: &Desired) -> String {
         .diagnostics
         .iter()
         .filter(|d| d.reason != "DualStack")
-        .filter_map(|d| d.node.as_deref())
+        .filter_map(|d| d.subject.node())
         .collect();
     let vni = desired
         .vxlan
@@ -266,4 +283,58 @@ pub fn render(desired: &Desired, digests: &InputDigests, output: PlanOutput) -> 
 /// ADC's own Node object are expected and never fail a run).
 pub fn strict_failures(diags: &[Diagnostic]) -> Vec<&Diagnostic> {
     diags.iter().filter(|d| d.level == Level::Warning).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(scope: Value) -> Value {
+        json!({
+            "formatVersion": 1,
+            "kind": "Plan",
+            "cluster": "prod",
+            "mode": "routes",
+            "inputsFingerprint": "sha256:0",
+            "adc": [{
+                "resource": "servicegroup",
+                "attributes": {
+                    "servicegroupname": "k8s-prod-shop-Cart-80",
+                    "servicetype": "http",
+                    "comment": "managed-by=kubectl-netscaler cluster=prod",
+                },
+            }],
+            "scope": scope,
+            "inputs": {"nodes": {}, "netConf": "sha256:1"},
+        })
+    }
+
+    #[test]
+    fn a_plan_scope_carries_services_independent_of_the_mode() {
+        let with = PlanFile::from_document(&plan(json!({
+            "clusterCidr": "10.244.0.0/16",
+            "vni": null,
+            "overlayIp": null,
+            "services": {"marker": "managed-by=kubectl-netscaler cluster=prod"},
+        })))
+        .unwrap();
+        assert_eq!(with.scope.mode, Mode::Routes);
+        assert_eq!(with.scope.services, Some(ServiceScope::for_cluster("prod")));
+        assert_eq!(
+            with.adc,
+            [AdcObject::servicegroup(
+                "k8s-prod-shop-Cart-80",
+                "HTTP",
+                "managed-by=kubectl-netscaler cluster=prod"
+            )]
+        );
+        // A plan written before services were managed reads as one without.
+        let without = PlanFile::from_document(&plan(json!({
+            "clusterCidr": "10.244.0.0/16",
+            "vni": null,
+            "overlayIp": null,
+        })))
+        .unwrap();
+        assert_eq!(without.scope.services, None);
+    }
 }
