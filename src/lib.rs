@@ -13,6 +13,7 @@ pub mod model;
 pub mod nitro;
 pub mod render;
 pub mod settings;
+pub mod watch;
 
 use cli::{Cli, Command};
 use error::Result;
