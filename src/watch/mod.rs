@@ -3,3 +3,4 @@
 //! controller reports on.
 
 pub mod metrics;
+pub mod server;
