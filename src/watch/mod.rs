@@ -2,5 +2,6 @@
 //! `/readyz` HTTP endpoints (`--metrics-addr`), and Kubernetes Events on the object the
 //! controller reports on.
 
+pub mod events;
 pub mod metrics;
 pub mod server;
