@@ -1,7 +1,7 @@
-//! Kubernetes Events of `watch` (`events.k8s.io/v1`, through kube-runtime's
-//! [`Recorder`]), reported on one object: the ADC's Node in vxlan mode, the writer Lease in
-//! routes mode (which has no ADC Node). `kubectl describe node netscaler-<cluster>` (or
-//! `kubectl get events`) then shows what the controller did:
+//! Kubernetes Events of `watch` (`events.k8s.io/v1`), reported on one object: the ADC's Node
+//! in vxlan mode (its Events are kept in `kube-system`), the writer Lease in routes mode, which
+//! has no ADC Node (kept in the Lease's namespace). `kubectl describe node netscaler-<cluster>`
+//! (or `kubectl get events -n kube-system`) then shows what the controller did:
 //!
 //! - [`REASON_RECONCILED`] (Normal): a reconcile changed something; the note is its summary;
 //! - [`REASON_FAILED`] (Warning): a reconcile failed; the note is the error.
@@ -17,7 +17,11 @@
 
 use crate::error::{Error, Result};
 use k8s_openapi::api::core::v1::ObjectReference;
-use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use k8s_openapi::api::events::v1::Event;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
+use k8s_openapi::jiff::Timestamp;
+use kube::Api;
+use kube::api::{Patch, PatchParams, PostParams};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -28,12 +32,16 @@ pub const REASON_RECONCILED: &str = "Reconciled";
 pub const REASON_FAILED: &str = "ReconcileFailed";
 /// At most one Event of a reason per window.
 pub const WINDOW: Duration = Duration::from_secs(30);
+/// Where Events about cluster-scoped objects are kept: the one namespace every API server
+/// accepts for them (newer ones also take `default`).
+pub const CLUSTER_SCOPED_EVENTS_NAMESPACE: &str = "kube-system";
 /// The `reportingController` of every Event.
 pub const CONTROLLER: &str = "kubectl-netscaler";
 
 /// The Events API limit on a note.
 const MAX_NOTE_BYTES: usize = 1024;
-/// kube-runtime forgets an Event for series purposes after 6 minutes; so do we.
+/// How long a recorded Event is repeated rather than recorded anew (kube-runtime's and
+/// client-go's series window).
 const SERIES_TTL: Duration = Duration::from_secs(6 * 60);
 /// Distinct notes remembered for series at once (the oldest is forgotten first).
 const MAX_SERIES: usize = 32;
@@ -75,16 +83,36 @@ pub enum Outcome {
     RateLimited,
 }
 
+/// Severity of an Event (its `type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Severity {
+    Normal,
+    Warning,
+}
+
+/// An Event already recorded, which an identical note repeats.
+#[derive(Debug)]
+struct Recorded {
+    name: String,
+    count: i32,
+    last: Instant,
+}
+
 /// Publishes the controller's Events on one object.
+///
+/// kube-runtime's `events::Recorder` is not used: it keeps Events about a cluster-scoped
+/// object (the ADC's Node) in `default`, which older API servers (1.20 among them) refuse
+/// ("involvedObject.namespace: does not match event.namespace": they accept only
+/// `kube-system` there), and it folds Events of one reason into one series whatever their
+/// note, so a later, different error would show under the first one's text. This does the same as the Recorder otherwise: create an Event, and
+/// record a repetition by patching its `series` (count, lastObservedTime).
 pub struct EventReporter {
-    client: kube::Client,
-    reporter: Reporter,
+    events: Api<Event>,
+    controller: String,
+    instance: String,
     regarding: ObjectReference,
     limiter: Mutex<RateLimiter>,
-    /// One [`Recorder`] per (reason, note): kube-runtime folds Events of the same reason into
-    /// one series whatever their note, which would show a later, different message under the
-    /// first one's text.
-    series: Mutex<HashMap<(String, String), (Recorder, Instant)>>,
+    recorded: Mutex<HashMap<(String, String), Recorded>>,
 }
 
 impl std::fmt::Debug for EventReporter {
@@ -99,18 +127,20 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A reference to a Node (cluster-scoped: its Events go to the `default` namespace).
-pub fn node_reference(name: &str, uid: Option<String>) -> ObjectReference {
+/// A reference to a Node. Like the kubelet's Events about Nodes, its uid is the Node's name:
+/// that is what `kubectl describe node` searches for (in every namespace). Its Events are kept
+/// in [`CLUSTER_SCOPED_EVENTS_NAMESPACE`].
+pub fn node_reference(name: &str) -> ObjectReference {
     ObjectReference {
         api_version: Some("v1".into()),
         kind: Some("Node".into()),
         name: Some(name.into()),
-        uid,
+        uid: Some(name.into()),
         ..Default::default()
     }
 }
 
-/// A reference to a Lease (its Events go to the Lease's namespace).
+/// A reference to a Lease (its Events are kept in the Lease's namespace).
 pub fn lease_reference(namespace: &str, name: &str, uid: Option<String>) -> ObjectReference {
     ObjectReference {
         api_version: Some("coordination.k8s.io/v1".into()),
@@ -131,86 +161,150 @@ pub fn default_instance() -> Option<String> {
 }
 
 impl EventReporter {
-    /// Reports on `regarding`, as [`CONTROLLER`] with `instance` (see [`default_instance`]).
+    /// Reports on `regarding`, as [`CONTROLLER`] with `instance` (see [`default_instance`];
+    /// without one, the controller's name).
     pub fn new(
         client: kube::Client,
         regarding: ObjectReference,
         instance: Option<String>,
     ) -> EventReporter {
+        let namespace = regarding
+            .namespace
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| CLUSTER_SCOPED_EVENTS_NAMESPACE.into());
         EventReporter {
-            client,
-            reporter: Reporter {
-                controller: CONTROLLER.into(),
-                instance,
-            },
+            events: Api::namespaced(client, &namespace),
+            controller: CONTROLLER.into(),
+            instance: instance.unwrap_or_else(|| CONTROLLER.into()),
             regarding,
             limiter: Mutex::new(RateLimiter::new(WINDOW)),
-            series: Mutex::new(HashMap::new()),
+            recorded: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Another rate-limit window than [`WINDOW`].
+    pub fn with_window(self, window: Duration) -> EventReporter {
+        *lock(&self.limiter) = RateLimiter::new(window);
+        self
     }
 
     /// A reconcile changed something: `summary` says what (e.g. `3 changes (2 add, 1 delete)
     /// in 4 NITRO calls`).
     pub async fn changed(&self, summary: &str) -> Result<Outcome> {
-        self.publish(EventType::Normal, REASON_RECONCILED, summary)
+        self.publish(Severity::Normal, REASON_RECONCILED, summary)
             .await
     }
 
     /// A reconcile failed with `message`.
     pub async fn error(&self, message: &str) -> Result<Outcome> {
-        self.publish(EventType::Warning, REASON_FAILED, message)
+        self.publish(Severity::Warning, REASON_FAILED, message)
             .await
     }
 
-    async fn publish(&self, type_: EventType, reason: &str, message: &str) -> Result<Outcome> {
+    async fn publish(&self, severity: Severity, reason: &str, message: &str) -> Result<Outcome> {
         let now = Instant::now();
         if !lock(&self.limiter).allows(reason, now) {
             return Ok(Outcome::RateLimited);
         }
         let note = truncate(&redact(message), MAX_NOTE_BYTES);
-        let recorder = self.recorder(reason, &note, now);
-        let event = Event {
-            type_,
-            reason: reason.into(),
-            note: Some(note),
-            action: "Reconcile".into(),
-            secondary: None,
+        let key = (reason.to_string(), note.clone());
+        let repeat = {
+            let mut recorded = lock(&self.recorded);
+            recorded.retain(|_, r| now.saturating_duration_since(r.last) < SERIES_TTL);
+            recorded.get(&key).map(|r| (r.name.clone(), r.count + 1))
         };
-        recorder
-            .publish(&event, &self.regarding)
-            .await
-            .map_err(|e| {
-                Error::Kubernetes(format!(
-                    "recording a {reason} Event on {} {}: {e}",
-                    self.regarding.kind.as_deref().unwrap_or("object"),
-                    self.regarding.name.as_deref().unwrap_or("")
-                ))
-            })?;
+        let stamp = MicroTime(Timestamp::now());
+        let fail = |e: kube::Error| {
+            Error::Kubernetes(format!(
+                "recording a {reason} Event on {} {}: {e}",
+                self.regarding.kind.as_deref().unwrap_or("object"),
+                self.regarding.name.as_deref().unwrap_or("")
+            ))
+        };
+        let mut repeated = None;
+        if let Some((name, count)) = repeat {
+            let patch = serde_json::json!({
+                "series": {"count": count, "lastObservedTime": stamp},
+            });
+            match self
+                .events
+                .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+            {
+                Ok(_) => repeated = Some((name, count)),
+                // The API server dropped it (Events live an hour): record a new one.
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(e) => return Err(fail(e)),
+            }
+        }
+        let (name, count) = match repeated {
+            Some(r) => r,
+            None => {
+                let event = self.event(severity, reason, &note, stamp);
+                let created = self
+                    .events
+                    .create(&PostParams::default(), &event)
+                    .await
+                    .map_err(fail)?;
+                (created.metadata.name.unwrap_or_default(), 1)
+            }
+        };
+        {
+            let mut recorded = lock(&self.recorded);
+            if !recorded.contains_key(&key) && recorded.len() >= MAX_SERIES {
+                let oldest = recorded
+                    .iter()
+                    .min_by_key(|(_, r)| r.last)
+                    .map(|(k, _)| k.clone());
+                if let Some(oldest) = oldest {
+                    recorded.remove(&oldest);
+                }
+            }
+            recorded.insert(
+                key,
+                Recorded {
+                    name,
+                    count,
+                    last: now,
+                },
+            );
+        }
         lock(&self.limiter).published(reason, now);
         Ok(Outcome::Published)
     }
 
-    fn recorder(&self, reason: &str, note: &str, now: Instant) -> Recorder {
-        let mut series = lock(&self.series);
-        series.retain(|_, (_, used)| now.saturating_duration_since(*used) < SERIES_TTL);
-        let key = (reason.to_string(), note.to_string());
-        if !series.contains_key(&key) && series.len() >= MAX_SERIES {
-            if let Some(oldest) = series
-                .iter()
-                .min_by_key(|(_, (_, used))| *used)
-                .map(|(k, _)| k.clone())
-            {
-                series.remove(&oldest);
-            }
+    fn event(&self, severity: Severity, reason: &str, note: &str, stamp: MicroTime) -> Event {
+        let base = self.regarding.name.as_deref().unwrap_or(CONTROLLER);
+        Event {
+            metadata: ObjectMeta {
+                name: Some(format!("{base}.{:x}", stamp.0.as_nanosecond())),
+                namespace: Some(self.events_namespace()),
+                ..Default::default()
+            },
+            event_time: Some(stamp),
+            type_: Some(
+                match severity {
+                    Severity::Normal => "Normal",
+                    Severity::Warning => "Warning",
+                }
+                .into(),
+            ),
+            reason: Some(reason.into()),
+            action: Some("Reconcile".into()),
+            note: Some(note.into()),
+            regarding: Some(self.regarding.clone()),
+            reporting_controller: Some(self.controller.clone()),
+            reporting_instance: Some(self.instance.clone()),
+            ..Default::default()
         }
-        let entry = series.entry(key).or_insert_with(|| {
-            (
-                Recorder::new(self.client.clone(), self.reporter.clone()),
-                now,
-            )
-        });
-        entry.1 = now;
-        entry.0.clone()
+    }
+
+    fn events_namespace(&self) -> String {
+        self.events
+            .namespace()
+            .unwrap_or(CLUSTER_SCOPED_EVENTS_NAMESPACE)
+            .to_string()
     }
 }
 
@@ -415,10 +509,20 @@ mod tests {
 
     #[test]
     fn references_name_the_object_and_its_namespace() {
-        let n = node_reference("netscaler-prod", Some("u1".into()));
+        let n = node_reference("netscaler-prod");
         assert_eq!(
-            (n.kind.as_deref(), n.name.as_deref(), n.namespace.as_deref()),
-            (Some("Node"), Some("netscaler-prod"), None)
+            (
+                n.kind.as_deref(),
+                n.name.as_deref(),
+                n.uid.as_deref(),
+                n.namespace.as_deref()
+            ),
+            (
+                Some("Node"),
+                Some("netscaler-prod"),
+                Some("netscaler-prod"),
+                None
+            )
         );
         let l = lease_reference("kube-system", "kubectl-netscaler", None);
         assert_eq!(l.api_version.as_deref(), Some("coordination.k8s.io/v1"));
