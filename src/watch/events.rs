@@ -104,8 +104,9 @@ struct Recorded {
 /// object (the ADC's Node) in `default`, which older API servers (1.20 among them) refuse
 /// ("involvedObject.namespace: does not match event.namespace": they accept only
 /// `kube-system` there), and it folds Events of one reason into one series whatever their
-/// note, so a later, different error would show under the first one's text. This does the same as the Recorder otherwise: create an Event, and
-/// record a repetition by patching its `series` (count, lastObservedTime).
+/// note, so a later, different error would show under the first one's text. Otherwise this
+/// does what the Recorder does: create an Event, and record a repetition by patching its
+/// `series` (count, lastObservedTime).
 pub struct EventReporter {
     events: Api<Event>,
     controller: String,
