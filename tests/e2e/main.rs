@@ -6,6 +6,7 @@ mod support;
 
 mod apply;
 mod cluster;
+mod deploy;
 mod diff;
 mod foreign;
 mod generated;
