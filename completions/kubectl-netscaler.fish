@@ -65,6 +65,7 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -f -a 
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -f -a "diff" -d 'Show what apply would change on the ADC and in the cluster (exit 1 when there are changes)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -f -a "apply" -d 'Push the changes to the ADC and the cluster (asks for confirmation unless --yes)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -f -a "teardown" -d 'Remove everything this tool manages for the cluster from the ADC and the cluster'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -f -a "watch" -d 'Keep the ADC and the ADC Node converged as the cluster changes, until stopped (a foreground controller; a second one waits as standby)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -f -a "version" -d 'Print the version of kubectl-netscaler (no cluster or ADC access)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -245,6 +246,51 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand tear
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s h -l help -d 'Print help'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s V -l version -d 'Print version'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l debounce -d 'Coalesce cluster events: the first after a quiet spell is reconciled at once, the ones within this window after it together at its end (watch.debounce) [default: 1s]' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l resync-interval -d 'Re-read the ADC\'s owned scope this often and repair drift made by hand (watch.resyncInterval) [default: 5m]' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l metrics-addr -d 'Serve Prometheus metrics at /metrics, and /healthz and /readyz, on HOST:PORT (watch.metricsAddr) [default: off]' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l max-delete-percent -d 'Refuse a reconcile deleting more than this percentage of the managed objects [default: 50]' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l lock-namespace -d 'Namespace of the Lease that keeps two writers apart' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -s n -l namespace -d 'Namespace of the --adc-secret Secret when it is given without one (default: the kubeconfig context\'s namespace)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l request-timeout -d 'Timeout of a single Kubernetes request (e.g. 30s, 1m; 0 = none)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l config -d 'YAML settings file (keys as in the README\'s settings table)' -r -F
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l cluster-name -d 'Cluster name used in owned object names and markers (default: kubeconfig cluster name)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l mode -d 'Overlay mode' -r -f -a "auto\t''
+vxlan\t''
+routes\t''"
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l vxlan-id -d 'VXLAN network identifier (default: the VNI the nodes advertise, else net-conf, else 1)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l vxlan-port -d 'VXLAN UDP port (default: net-conf Backend.Port, else 8472)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l vtep-ip -d 'The ADC\'s existing SNIP on the node network, used as VTEP source (vxlan mode)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l vtep-mac -d 'MAC of the ADC\'s VTEP for the ADC Node object: `auto` or a MAC (HA pairs: the virtual MAC)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l adc-pod-cidr -d 'Pod CIDR reserved for the ADC inside the cluster CIDR (vxlan mode)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l overlay-ip -d 'The ADC\'s overlay address (default: first host of --adc-pod-cidr)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l cluster-cidr -d 'Cluster (pod network) CIDR (default: flannel\'s net-conf.json Network)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l node-selector -d 'Only plan nodes matching this label selector (e.g. `role=worker,zone in (a,b)`)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l node-address-type -d 'Node address type used as route gateway in routes mode' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l not-ready -d 'What to do with NotReady nodes' -r -f -a "keep\t''
+remove\t''"
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l adc-url -d 'NITRO base URL of the ADC (the HA primary or a floating management SNIP)' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l adc-username -d 'NITRO user [default: nsroot]' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l adc-password-file -d 'File holding the NITRO password (there is deliberately no password flag; or set NETSCALER_PASSWORD)' -r -F
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l adc-secret -d 'Kubernetes Secret `[namespace/]name` with keys `username` and `password`' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l adc-ca-file -d 'PEM bundle of CAs to trust for the ADC\'s certificate (default: system roots)' -r -F
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l log-format -d 'Log line format on stderr' -r -f -a "text\t''
+json\t''"
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l allow-mass-delete -d 'Allow a reconcile over the delete limit (or deleting every managed object)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l save-config -d 'Save the ADC configuration (at most every 5 minutes, only when it changed) [default]'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l no-save-config -d 'Never save the ADC configuration'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l strict -d 'Turn diagnostics (skipped nodes, conflicts) into an error (exit 2)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -s h -l help -d 'Print help'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -s V -l version -d 'Print version'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''
 yaml\t''"
@@ -285,9 +331,10 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand vers
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -s h -l help -d 'Print help'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -s V -l version -d 'Print version'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown version help" -f -a "plan" -d 'Show the ADC and cluster configuration the cluster needs (no ADC access)'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown version help" -f -a "diff" -d 'Show what apply would change on the ADC and in the cluster (exit 1 when there are changes)'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown version help" -f -a "apply" -d 'Push the changes to the ADC and the cluster (asks for confirmation unless --yes)'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown version help" -f -a "teardown" -d 'Remove everything this tool manages for the cluster from the ADC and the cluster'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown version help" -f -a "version" -d 'Print the version of kubectl-netscaler (no cluster or ADC access)'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown watch version help" -f -a "plan" -d 'Show the ADC and cluster configuration the cluster needs (no ADC access)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown watch version help" -f -a "diff" -d 'Show what apply would change on the ADC and in the cluster (exit 1 when there are changes)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown watch version help" -f -a "apply" -d 'Push the changes to the ADC and the cluster (asks for confirmation unless --yes)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown watch version help" -f -a "teardown" -d 'Remove everything this tool manages for the cluster from the ADC and the cluster'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown watch version help" -f -a "watch" -d 'Keep the ADC and the ADC Node converged as the cluster changes, until stopped (a foreground controller; a second one waits as standby)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown watch version help" -f -a "version" -d 'Print the version of kubectl-netscaler (no cluster or ADC access)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand help; and not __fish_seen_subcommand_from plan diff apply teardown watch version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

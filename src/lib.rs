@@ -30,6 +30,7 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<ExitStatus> {
         Command::Diff(args) => commands::diff::run(&cli, args, &out).await,
         Command::Apply(args) => commands::apply::apply(&cli, args, &out, &cancel).await,
         Command::Teardown(args) => commands::apply::teardown(&cli, args, &out, &cancel).await,
+        Command::Watch(args) => commands::watch::run(&cli, args, &out, &cancel).await,
         Command::Version(args) => commands::version::run(args, &out),
     }
 }

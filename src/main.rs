@@ -7,8 +7,9 @@ use kubectl_netscaler::cli::{Cli, LogFormat};
 use kubectl_netscaler::error::{Error, Result};
 use kubectl_netscaler::exit::ExitStatus;
 
-fn init_logging(verbose: u8, format: LogFormat, ansi: bool) {
-    let default = match verbose {
+fn init_logging(verbose: u8, format: LogFormat, ansi: bool, watch: bool) {
+    // `watch` logs a line per reconcile that changed something (info) by default.
+    let default = match verbose + u8::from(watch && verbose == 0) {
         0 => "warn",
         1 => "info",
         2 => "debug",
@@ -37,6 +38,7 @@ fn main() {
         cli.global.verbose,
         cli.global.log_format,
         kubectl_netscaler::render::use_color_stderr(cli.global.color),
+        matches!(cli.command, kubectl_netscaler::cli::Command::Watch(_)),
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -31,6 +31,86 @@ pub struct ConfigFile {
     pub not_ready: Option<String>,
     pub max_delete_percent: Option<u8>,
     pub save_config: Option<bool>,
+    #[serde(default)]
+    pub watch: WatchConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WatchConfig {
+    pub debounce: Option<String>,
+    pub resync_interval: Option<String>,
+    pub metrics_addr: Option<String>,
+}
+
+/// `watch`'s own settings (SPEC §5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WatchSettings {
+    pub debounce: std::time::Duration,
+    pub resync_interval: std::time::Duration,
+    pub metrics_addr: Option<std::net::SocketAddr>,
+}
+
+impl Default for WatchSettings {
+    fn default() -> Self {
+        WatchSettings {
+            debounce: std::time::Duration::from_secs(1),
+            resync_interval: std::time::Duration::from_secs(300),
+            metrics_addr: None,
+        }
+    }
+}
+
+impl WatchSettings {
+    /// Flags over the config file's `watch` section over the defaults.
+    pub fn resolve(args: &crate::cli::WatchArgs, file: &WatchConfig) -> Result<WatchSettings> {
+        let pick = |flag: &Option<String>, key: &Option<String>| flag.clone().or(key.clone());
+        let mut out = WatchSettings::default();
+        if let Some(t) = pick(&args.debounce, &file.debounce) {
+            out.debounce = parse_duration("watch.debounce", "debounce", &t)?;
+        }
+        if let Some(t) = pick(&args.resync_interval, &file.resync_interval) {
+            out.resync_interval = parse_duration("watch.resyncInterval", "resync-interval", &t)?;
+            if out.resync_interval.is_zero() {
+                return Err(bad(
+                    "watch.resyncInterval",
+                    "resync-interval",
+                    "must be longer than 0 (drift made by hand is repaired at each resync)",
+                ));
+            }
+        }
+        if let Some(t) = pick(&args.metrics_addr, &file.metrics_addr) {
+            use std::net::ToSocketAddrs;
+            let addr = t
+                .to_socket_addrs()
+                .ok()
+                .and_then(|mut a| a.next())
+                .ok_or_else(|| {
+                    bad(
+                        "watch.metricsAddr",
+                        "metrics-addr",
+                        format!("{t:?} is not HOST:PORT (e.g. 0.0.0.0:9100 or 127.0.0.1:9100)"),
+                    )
+                })?;
+            out.metrics_addr = Some(addr);
+        }
+        Ok(out)
+    }
+}
+
+/// `1s`, `500ms`, `5m`, `1m30s` (humantime's format; a bare number is seconds).
+fn parse_duration(key: &str, flag: &str, text: &str) -> Result<std::time::Duration> {
+    let t = text.trim();
+    if let Ok(secs) = t.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    humantime::parse_duration(t).map_err(|e| {
+        bad(
+            key,
+            flag,
+            format!("{text:?} is not a duration like 1s, 500ms or 5m ({e})"),
+        )
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,6 +168,8 @@ pub struct Settings {
     pub strict: bool,
     pub max_delete_percent: u8,
     pub save_config: bool,
+    /// The config file's `watch` section, resolved by [`WatchSettings::resolve`].
+    pub watch_file: std::sync::Arc<WatchConfig>,
 }
 
 fn bad(key: &str, flag: &str, msg: impl std::fmt::Display) -> Error {
@@ -304,6 +386,7 @@ impl Settings {
             strict: args.strict,
             max_delete_percent,
             save_config,
+            watch_file: std::sync::Arc::new(file.watch),
         };
         crate::model::check_offline(&settings.model).map_err(|e| Error::usage(e.0))?;
         Ok(settings)
@@ -703,6 +786,56 @@ mod tests {
             .check_adc_offline()
             .unwrap_err();
         assert!(err.to_string().contains("not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn watch_settings_flags_over_file_over_defaults() {
+        let mut a = crate::cli::WatchArgs {
+            debounce: None,
+            resync_interval: None,
+            metrics_addr: None,
+            max_delete_percent: None,
+            allow_mass_delete: false,
+            save_config: false,
+            no_save_config: false,
+            lock_namespace: "kube-system".into(),
+        };
+        let none = WatchConfig::default();
+        assert_eq!(
+            WatchSettings::resolve(&a, &none).unwrap(),
+            WatchSettings::default()
+        );
+        let file = WatchConfig {
+            debounce: Some("250ms".into()),
+            resync_interval: Some("1m30s".into()),
+            metrics_addr: Some("127.0.0.1:9100".into()),
+        };
+        let s = WatchSettings::resolve(&a, &file).unwrap();
+        assert_eq!(s.debounce, std::time::Duration::from_millis(250));
+        assert_eq!(s.resync_interval, std::time::Duration::from_secs(90));
+        assert_eq!(s.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
+        a.debounce = Some("0".into());
+        a.resync_interval = Some("10s".into());
+        let s = WatchSettings::resolve(&a, &file).unwrap();
+        assert_eq!(s.debounce, std::time::Duration::ZERO);
+        assert_eq!(s.resync_interval, std::time::Duration::from_secs(10));
+        for (set, want) in [
+            ((Some("soon"), None, None), "watch.debounce (--debounce)"),
+            (
+                (None, Some("0s"), None),
+                "watch.resyncInterval (--resync-interval)",
+            ),
+            (
+                (None, None, Some("9100")),
+                "watch.metricsAddr (--metrics-addr)",
+            ),
+        ] {
+            a.debounce = set.0.map(str::to_string);
+            a.resync_interval = set.1.map(str::to_string);
+            a.metrics_addr = set.2.map(str::to_string);
+            let err = WatchSettings::resolve(&a, &none).unwrap_err().to_string();
+            assert!(err.contains(want), "{err} should contain {want}");
+        }
     }
 
     #[test]

@@ -45,8 +45,59 @@ pub enum Command {
     /// Remove everything this tool manages for the cluster from the ADC and the cluster
     #[command(after_help = AFTER_HELP)]
     Teardown(TeardownArgs),
+    /// Keep the ADC and the ADC Node converged as the cluster changes, until stopped (a
+    /// foreground controller; a second one waits as standby)
+    #[command(after_help = AFTER_HELP)]
+    Watch(WatchArgs),
     /// Print the version of kubectl-netscaler (no cluster or ADC access)
     Version(VersionArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct WatchArgs {
+    /// Coalesce cluster events: the first after a quiet spell is reconciled at once, the ones
+    /// within this window after it together at its end (watch.debounce) [default: 1s]
+    #[arg(long, value_name = "DURATION")]
+    pub debounce: Option<String>,
+    /// Re-read the ADC's owned scope this often and repair drift made by hand
+    /// (watch.resyncInterval) [default: 5m]
+    #[arg(long, value_name = "DURATION")]
+    pub resync_interval: Option<String>,
+    /// Serve Prometheus metrics at /metrics, and /healthz and /readyz, on HOST:PORT
+    /// (watch.metricsAddr) [default: off]
+    #[arg(long, value_name = "HOST:PORT")]
+    pub metrics_addr: Option<String>,
+    /// Refuse a reconcile deleting more than this percentage of the managed objects [default: 50]
+    #[arg(long, value_name = "PERCENT")]
+    pub max_delete_percent: Option<u8>,
+    /// Allow a reconcile over the delete limit (or deleting every managed object)
+    #[arg(long)]
+    pub allow_mass_delete: bool,
+    /// Save the ADC configuration (at most every 5 minutes, only when it changed) [default]
+    #[arg(long, overrides_with = "no_save_config")]
+    pub save_config: bool,
+    /// Never save the ADC configuration
+    #[arg(long)]
+    pub no_save_config: bool,
+    /// Namespace of the Lease that keeps two writers apart
+    #[arg(long, value_name = "NAMESPACE", default_value = "kube-system")]
+    pub lock_namespace: String,
+}
+
+impl WatchArgs {
+    /// The write options `watch` shares with apply and teardown, for the settings.
+    pub fn write_args(&self) -> WriteArgs {
+        WriteArgs {
+            yes: true,
+            dry_run: false,
+            output: DiffOutput::Table,
+            max_delete_percent: self.max_delete_percent,
+            allow_mass_delete: self.allow_mass_delete,
+            save_config: self.save_config,
+            no_save_config: self.no_save_config,
+            lock_namespace: self.lock_namespace.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone)]

@@ -6,3 +6,4 @@ pub mod diff;
 pub mod pipeline;
 pub mod plan;
 pub mod version;
+pub mod watch;

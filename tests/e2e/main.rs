@@ -16,3 +16,4 @@ mod rbac;
 mod release;
 mod settings;
 mod teardown;
+mod watch;
