@@ -18,7 +18,7 @@ pub async fn get(client: &kube::Client, name: &str) -> Result<Option<Value>> {
         .get_opt(name)
         .await
         .map_err(|e| kube_error(&format!("get node {name}"), e))?;
-    node.map(|n| serde_json::to_value(n).map_err(|e| Error::Kubernetes(e.to_string())))
+    node.map(|n| serde_json::to_value(n).map_err(|e| Error::kubernetes(e.to_string())))
         .transpose()
 }
 
@@ -51,7 +51,7 @@ pub async fn write(
         let api = api.clone();
         async move {
             let node: Node = serde_json::from_value(desired)
-                .map_err(|e| Error::Kubernetes(format!("node {name}: {e}")))?;
+                .map_err(|e| Error::kubernetes(format!("node {name}: {e}")))?;
             api.create(&PostParams::default(), &node)
                 .await
                 .map_err(|e| kube_error(&format!("create node {name}"), e))
@@ -127,7 +127,7 @@ async fn wait_gone(api: &Api<Node>, name: &str) -> Result<()> {
             Err(e) => return Err(kube_error(&format!("get node {name}"), e)),
         }
     }
-    Err(Error::Kubernetes(format!(
+    Err(Error::kubernetes(format!(
         "node {name} was deleted but is still there after 5 s; rerun to create it again"
     )))
 }
