@@ -1,11 +1,14 @@
 //! Kubernetes-facing behaviour against a real kube-apiserver: planning from the live cluster
 //! equals planning from a `kubectl get -o yaml` snapshot of it, node lists are paginated at
 //! scale, and the ADC's Node object is updated in place (or recreated when its immutable pod
-//! CIDR changes) without losing what others added to it.
+//! CIDR changes) without losing what others added to it; an API server that cannot be reached or
+//! rejects the credentials is named, with the kubeconfig context and the cause.
 
 use crate::harness::{ADC_NODE, Bed, BedOptions};
 use crate::support::netscaler;
+use netscaler_testbed::nitro::{Emulator, EmulatorOptions};
 use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
 
 fn plan_doc(out: &crate::support::Outcome) -> Value {
     let mut doc = out.json();
@@ -190,4 +193,84 @@ fn a_new_adc_pod_cidr_recreates_the_adc_node() {
     );
     bed.run(&["diff", "--adc-pod-cidr", "10.244.253.0/24"])
         .expect(0);
+}
+
+/// A kubeconfig with one context, `context`, for `server`; `cluster` and `user` are the YAML
+/// bodies of its cluster and user entries.
+fn kubeconfig(dir: &Path, context: &str, server: &str, cluster: &str, user: &str) -> PathBuf {
+    let path = dir.join(format!("{context}.kubeconfig"));
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n{cluster}\
+             contexts:\n- name: {context}\n  context:\n    cluster: c\n    user: u\n\
+             current-context: {context}\nusers:\n- name: u\n  user:\n{user}"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// `plan` with `kubeconfig`: exit 3, and the message names the server, the context and `cause`.
+fn assert_plan_fails(bed: &Bed, kubeconfig: &Path, server: &str, context: &str, cause: &str) {
+    let settings = bed.config.display().to_string();
+    let out = netscaler(&["plan", "--request-timeout", "10s", "--config", &settings])
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .expect(3);
+    out.stderr_has(server)
+        .stderr_has(&format!("kubeconfig context \"{context}\""))
+        .stderr_has(cause)
+        .stderr_lacks("ServiceError");
+}
+
+#[test]
+fn a_closed_port_is_named_with_the_context_and_connection_refused() {
+    let bed = Bed::with(BedOptions {
+        fake_kube: true,
+        ..BedOptions::default()
+    });
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server = format!("https://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let kc = kubeconfig(
+        bed.dir.path(),
+        "closed",
+        &server,
+        "",
+        "    token: not-used\n",
+    );
+    assert_plan_fails(&bed, &kc, &server, "closed", "connection refused");
+}
+
+#[test]
+fn an_untrusted_certificate_and_a_bad_token_are_named_with_the_context() {
+    let bed = Bed::start();
+    let server = bed.real().url();
+    let ca = bed.real().ca_cert().display().to_string();
+
+    // Another CA than the one that signed the API server's certificate.
+    let other = Emulator::start(EmulatorOptions {
+        tls: true,
+        ..EmulatorOptions::default()
+    });
+    let other_ca = bed.dir.path().join("other-ca.pem");
+    std::fs::write(&other_ca, other.ca_pem().expect("a TLS emulator has a CA")).unwrap();
+    let kc = kubeconfig(
+        bed.dir.path(),
+        "wrong-ca",
+        &server,
+        &format!("    certificate-authority: {}\n", other_ca.display()),
+        "    token: not-used\n",
+    );
+    assert_plan_fails(&bed, &kc, &server, "wrong-ca", "TLS handshake failed");
+
+    let kc = kubeconfig(
+        bed.dir.path(),
+        "bad-token",
+        &server,
+        &format!("    certificate-authority: {ca}\n"),
+        "    token: not-a-valid-token\n",
+    );
+    assert_plan_fails(&bed, &kc, &server, "bad-token", "401 unauthorised");
 }
