@@ -195,6 +195,65 @@ fn a_new_adc_pod_cidr_recreates_the_adc_node() {
         .expect(0);
 }
 
+/// The managers of the ADC Node's fields, as `manager/operation` pairs.
+fn managers(bed: &Bed) -> Vec<String> {
+    let out = bed.kubectl(&[
+        "get",
+        "node",
+        ADC_NODE,
+        "-o",
+        "json",
+        "--show-managed-fields",
+    ]);
+    let node: Value = serde_json::from_str(&out).expect("node JSON");
+    node["metadata"]["managedFields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["manager"].as_str().unwrap_or(""),
+                m["operation"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_adc_node_is_server_side_applied_and_others_labels_survive() {
+    let bed = Bed::start();
+    bed.run(&["apply", "--yes"]).expect(0);
+    let managers = managers(&bed);
+    assert!(
+        managers.contains(&"kubectl-netscaler/Apply".to_string()),
+        "{managers:?}"
+    );
+
+    // Another manager's label, and drift on one of our annotations.
+    bed.kubectl(&["label", "node", ADC_NODE, "example.com/rack=r1"]);
+    bed.kubectl(&[
+        "annotate",
+        "--overwrite",
+        "node",
+        ADC_NODE,
+        "flannel.alpha.coreos.com/public-ip=203.0.113.9",
+    ]);
+    bed.run(&["apply", "--yes"]).expect(0);
+    let node = bed.node(ADC_NODE).expect("ADC node");
+    assert_eq!(node["metadata"]["labels"]["example.com/rack"], "r1");
+    assert_eq!(
+        node["metadata"]["annotations"]["flannel.alpha.coreos.com/public-ip"], "192.0.2.10",
+        "our annotation is taken back"
+    );
+    bed.run(&["diff"]).expect(0);
+
+    // Teardown deletes our Node and nothing else of the cluster.
+    bed.run(&["teardown", "--yes"]).expect(0);
+    assert!(bed.node(ADC_NODE).is_none(), "the ADC node is deleted");
+    assert_eq!(bed.node_names().len(), 3, "{:?}", bed.node_names());
+}
+
 /// A kubeconfig with one context, `context`, for `server`; `cluster` and `user` are the YAML
 /// bodies of its cluster and user entries.
 fn kubeconfig(dir: &Path, context: &str, server: &str, cluster: &str, user: &str) -> PathBuf {
