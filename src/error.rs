@@ -146,6 +146,23 @@ impl std::error::Error for KubeError {
     }
 }
 
+/// The error and its causes, looking inside `io::Error`s (whose `source()` skips the error
+/// they wrap).
+pub(crate) fn causes<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(
+        Some(e),
+        |&current: &&'a (dyn std::error::Error + 'static)| match current
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        },
+    )
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

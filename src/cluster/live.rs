@@ -2,11 +2,10 @@
 //! flannel's ConfigMap. A read that fails or is incomplete is an error: nothing is planned, and
 //! so nothing deleted, from a partial view.
 
-use crate::error::{Error, KubeError, Result};
+use crate::error::{Error, KubeError, Result, causes};
 use crate::model::{ClusterFacts, FLANNEL_CONFIGMAP};
 use k8s_openapi::api::core::v1::{ConfigMap, Node};
 use kube::api::{Api, ListParams};
-use std::error::Error as StdError;
 
 /// Page size for lists (the API server's `limit`).
 pub const PAGE_SIZE: u32 = 500;
@@ -41,29 +40,9 @@ fn describe(what: &str, e: &kube::Error) -> String {
     }
 }
 
-/// The errors behind `e`, outermost first, looking inside `std::io::Error`s (whose `source`
-/// skips the error they wrap).
-fn chain<'a>(e: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 'static)> {
-    let mut out = Vec::new();
-    let mut next = Some(e);
-    while let Some(err) = next {
-        out.push(err);
-        next = match err
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            Some(inner) => Some(inner as &(dyn StdError + 'static)),
-            None => err.source(),
-        };
-    }
-    out
-}
-
 /// The TLS failure behind `e`, if the handshake failed.
 fn tls_failure(e: &kube::Error) -> Option<&rustls::Error> {
-    chain(e)
-        .into_iter()
-        .find_map(|err| err.downcast_ref::<rustls::Error>())
+    causes(e).find_map(|err| err.downcast_ref::<rustls::Error>())
 }
 
 /// Whether `e` is a failed TLS handshake (an untrusted or invalid server certificate).
@@ -79,7 +58,7 @@ fn unreachable_cause(e: &kube::Error) -> String {
              kubeconfig"
         );
     }
-    let errors = chain(e);
+    let errors: Vec<_> = causes(e).collect();
     let io_kind = errors
         .iter()
         .find_map(|err| err.downcast_ref::<std::io::Error>())

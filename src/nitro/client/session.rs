@@ -15,6 +15,40 @@ pub(super) struct Session {
 }
 
 impl NitroClient {
+    /// `POST /config/logout`; failures are logged at debug and ignored. A later request would
+    /// log in again.
+    pub async fn logout(&self) {
+        let token = self
+            .session
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .token
+            .take();
+        let Some(token) = token else { return };
+        let call = Call {
+            method: Method::POST,
+            resource: "logout",
+            path: format!("{API_PREFIX}/logout"),
+            body: Some(serde_json::json!({"logout": {}})),
+            onerror_continue: false,
+            retry: Retry::Never,
+            write: false,
+        };
+        match self.send_once(&call, Some(&token)).await {
+            Ok((answer, _)) if answer.ok() => {}
+            Ok((answer, _)) => {
+                tracing::debug!(
+                    errorcode = answer.errorcode,
+                    message = %answer.message,
+                    "logout refused; ignored"
+                );
+            }
+            Err(failure) => {
+                tracing::debug!(error = %self.failure_error(failure), "logout failed; ignored");
+            }
+        }
+    }
+
     /// Sends an authenticated request: retries transient failures, re-logs in once when the
     /// session expired. Returns NITRO error answers for the caller to judge, except the
     /// authentication ones, which become errors here.

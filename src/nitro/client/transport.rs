@@ -8,6 +8,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue};
 
 use super::wire::{Answer, parse_answer};
 use super::{AUTH_COOKIE, Call, NitroClient, Retry};
+use crate::error::causes;
 use crate::nitro::NitroError;
 
 /// How a client retries: requests that failed transiently (with exponential backoff), and a
@@ -202,23 +203,6 @@ pub(super) fn classify(e: reqwest::Error) -> Failure {
     } else {
         Failure::Reset(message)
     }
-}
-
-/// The error and its causes, looking inside `io::Error`s (whose `source()` skips the error
-/// they wrap).
-fn causes<'a>(
-    e: &'a (dyn StdError + 'static),
-) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
-    std::iter::successors(
-        Some(e),
-        |&current: &&'a (dyn StdError + 'static)| match current
-            .downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref)
-        {
-            Some(inner) => Some(inner as &(dyn StdError + 'static)),
-            None => current.source(),
-        },
-    )
 }
 
 /// "a: b: c" from an error chain, skipping causes already spelled out by their parent and
