@@ -551,7 +551,13 @@ async fn logs_never_show_password_or_token() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
+    // tracing caches each log line's interest process-wide and, while only one dispatcher
+    // exists, asks the default of the thread that first reaches the line: a parallel test
+    // without a subscriber would switch the client's log lines off for this one too. A second
+    // live dispatcher avoids that shortcut; the rebuild repairs lines reached before.
+    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
     let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
 
     let password = "Sup3r-Secret-pw";
     let emu = Emulator::start(EmulatorOptions {

@@ -130,6 +130,21 @@ struct Call<'a> {
     write: bool,
 }
 
+impl<'a> Call<'a> {
+    /// `GET path`, retried like a read.
+    fn get(resource: &'a str, path: String) -> Self {
+        Call {
+            method: Method::GET,
+            resource,
+            path,
+            body: None,
+            onerror_continue: false,
+            retry: Retry::Reads,
+            write: false,
+        }
+    }
+}
+
 impl NitroClient {
     /// Builds the HTTP client and logs in (`POST /nitro/v1/config/login`). The session token
     /// comes from the answer's `sessionid` or, when the body is empty, from the
@@ -184,15 +199,7 @@ impl NitroClient {
             path.push('?');
             path.push_str(&encoding::query(args));
         }
-        let call = Call {
-            method: Method::GET,
-            resource,
-            path,
-            body: None,
-            onerror_continue: false,
-            retry: Retry::Reads,
-            write: false,
-        };
+        let call = Call::get(resource, path);
         let answer = self.exchange(&call).await?;
         if !answer.ok() {
             if answer.errorcode == 258 {
@@ -205,15 +212,10 @@ impl NitroClient {
 
     /// `GET` of a singleton resource (`nsconfig`, `nsversion`): the object under its key.
     pub async fn get_singleton(&self, resource: &str) -> Result<Object, NitroError> {
-        let call = Call {
-            method: Method::GET,
+        let call = Call::get(
             resource,
-            path: format!("{API_PREFIX}/{}", encoding::segment(resource)),
-            body: None,
-            onerror_continue: false,
-            retry: Retry::Reads,
-            write: false,
-        };
+            format!("{API_PREFIX}/{}", encoding::segment(resource)),
+        );
         let answer = self.exchange(&call).await?;
         if !answer.ok() {
             return Err(answer.into_error(&call.method, resource));
