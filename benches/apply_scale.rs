@@ -100,14 +100,10 @@ fn one_request_per_object(latency: Duration, plan: &Value) -> Run {
         .expect("runtime");
     let started = Instant::now();
     rt.block_on(async {
-        let client = NitroClient::connect(NitroConfig {
-            url: adc.url(),
-            username: "nsroot".into(),
-            password: Password::new("nsroot".into()),
-            ca_file: None,
-            insecure_skip_tls_verify: false,
-            timeout: Duration::from_secs(30),
-        })
+        let client = NitroClient::connect(
+            NitroConfig::new(adc.url(), "nsroot", Password::new("nsroot".into()))
+                .with_timeout(Duration::from_secs(30)),
+        )
         .await
         .expect("login");
         for o in plan["adc"].as_array().expect("plan objects") {

@@ -12,6 +12,7 @@
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{ConfigMap, Node, NodeSpec, NodeStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kubectl_netscaler::cluster::snapshot;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
@@ -62,18 +63,6 @@ fn assemble(items: Vec<AnyItem>) -> Typed {
     out
 }
 
-/// Same budget as the product, which 5,000 kubectl-sized nodes exceed by default.
-pub fn yaml_options() -> serde_saphyr::Options {
-    serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_events: 200_000_000,
-            max_nodes: 100_000_000,
-            max_total_scalar_bytes: 4_000_000_000,
-            max_documents: 1_000_000,
-        },
-    }
-}
-
 /// The JSON floor: `serde_json::from_str` in one pass.
 pub fn one_pass_json(text: &str) -> Typed {
     assemble(
@@ -86,7 +75,7 @@ pub fn one_pass_json(text: &str) -> Typed {
 /// The YAML floor: `serde_saphyr` in one pass.
 pub fn one_pass_yaml(text: &str) -> Typed {
     assemble(
-        serde_saphyr::from_str_with_options::<List<AnyItem>>(text, yaml_options())
+        serde_saphyr::from_str_with_options::<List<AnyItem>>(text, snapshot::yaml_options())
             .expect("floor: YAML List")
             .items,
     )
@@ -147,7 +136,7 @@ pub fn untagged_json(text: &str) -> Typed {
 
 pub fn untagged_yaml(text: &str) -> Typed {
     from_untagged(
-        serde_saphyr::from_str_with_options::<List<Untagged>>(text, yaml_options())
+        serde_saphyr::from_str_with_options::<List<Untagged>>(text, snapshot::yaml_options())
             .expect("floor: YAML List")
             .items,
     )

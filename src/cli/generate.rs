@@ -61,6 +61,30 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
 ];
 
+/// Every environment variable the product reads: those behind flags (`NETSCALER_URL`, ...) and
+/// those of the man pages' ENVIRONMENT section, sorted. Tests clear them all, so that they never
+/// depend on the shell they run in.
+pub fn environment_variables() -> Vec<String> {
+    fn walk(cmd: &Command, out: &mut Vec<String>) {
+        out.extend(
+            cmd.get_arguments()
+                .filter_map(|a| a.get_env())
+                .map(|e| e.to_string_lossy().into_owned()),
+        );
+        for sub in cmd.get_subcommands() {
+            walk(sub, out);
+        }
+    }
+    let mut out: Vec<String> = ENVIRONMENT
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    walk(&<super::Cli as clap::CommandFactory>::command(), &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Every generated file: its path relative to the repository root and its contents, sorted by
 /// path.
 pub fn files() -> Vec<(PathBuf, Vec<u8>)> {
@@ -377,14 +401,7 @@ mod tests {
             }
             assert!(text.contains("lock held by another writer"), "{name}");
             assert!(text.contains(".SH ENVIRONMENT"), "{name}");
-            for env in [
-                "NETSCALER_URL",
-                "NETSCALER_USERNAME",
-                "NETSCALER_PASSWORD",
-                "KUBECONFIG",
-                "NO_COLOR",
-                "CI",
-            ] {
+            for env in environment_variables() {
                 assert!(text.contains(&format!("\\fB{env}\\fR")), "{name}: {env}");
             }
             assert_eq!(

@@ -41,7 +41,7 @@ pub async fn check(client: &kube::Client, verb: &str, resource: &str, name: &str
     if answer.status.is_some_and(|s| s.allowed) {
         Ok(())
     } else {
-        Err(Error::Kubernetes(format!(
+        Err(Error::kubernetes(format!(
             "forbidden: this user cannot {verb} {resource} ({name}), which this run needs; nothing was changed (grant the permissions in deploy/rbac.yaml)"
         )))
     }

@@ -1,14 +1,15 @@
 //! The ADC's Node object in the cluster (SPEC §2.1): read it, and create, update or delete it.
-//! Only the fields this tool manages are written; taints and labels others added stay.
+//! Writes are server-side applies under [`FIELD_MANAGER`] of only the fields this tool manages;
+//! taints, labels and annotations others added stay.
 
 use super::live::kube_error;
 use crate::error::{Error, Result};
 use crate::model::{NodeChange, Op};
 use k8s_openapi::api::core::v1::Node;
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use serde_json::{Value, json};
 
-/// Field manager name on writes.
+/// The field manager of our server-side applies.
 pub const FIELD_MANAGER: &str = "kubectl-netscaler";
 
 /// The Node object named `name`, as JSON, if it exists.
@@ -18,7 +19,7 @@ pub async fn get(client: &kube::Client, name: &str) -> Result<Option<Value>> {
         .get_opt(name)
         .await
         .map_err(|e| kube_error(&format!("get node {name}"), e))?;
-    node.map(|n| serde_json::to_value(n).map_err(|e| Error::Kubernetes(e.to_string())))
+    node.map(|n| serde_json::to_value(n).map_err(|e| Error::kubernetes(e.to_string())))
         .transpose()
 }
 
@@ -29,17 +30,49 @@ fn recreate(change: &NodeChange, actual: Option<&Value>) -> bool {
     change.op == Op::Update && have.is_some_and(|c| Some(c) != want.as_deref())
 }
 
-/// The API verbs on `nodes` that [`write`] will use for this change.
+/// The API verbs on `nodes` that [`write`] will use for this change (a server-side apply that
+/// creates the object needs `create` as well as `patch`).
 pub fn verbs(change: &NodeChange, actual: Option<&Value>) -> &'static [&'static str] {
     match change.op {
-        Op::Add => &["create"],
+        Op::Add => &["create", "patch"],
         Op::Delete => &["delete"],
-        Op::Update if recreate(change, actual) => &["delete", "create"],
+        Op::Update if recreate(change, actual) => &["delete", "create", "patch"],
         Op::Update => &["patch"],
     }
 }
 
-/// Applies a Node change. `actual` is the Node as read (for updates: its taints are kept).
+/// The object [`write`] applies: the fields this tool manages, with our taints in place of any
+/// of ours with other effects and the taints others added kept (the taint list is one field to
+/// server-side apply, so it is written whole). With `guard`, `actual`'s resourceVersion makes
+/// the apply fail with a conflict if the Node changed since it was read.
+fn applied(want: &Value, actual: Option<&Value>, guard: bool) -> Value {
+    let ours: Vec<&Value> = want["spec"]["taints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut taints: Vec<Value> = actual
+        .and_then(|a| a["spec"]["taints"].as_array())
+        .into_iter()
+        .flatten()
+        .filter(|t| !ours.iter().any(|o| o["key"] == t["key"]))
+        .cloned()
+        .collect();
+    taints.extend(ours.into_iter().cloned());
+    let mut object = want.clone();
+    object["spec"]["taints"] = Value::Array(taints);
+    if let Some(version) = actual
+        .filter(|_| guard)
+        .and_then(|a| a["metadata"]["resourceVersion"].as_str())
+    {
+        object["metadata"]["resourceVersion"] = json!(version);
+    }
+    object
+}
+
+/// Applies a Node change by server-side apply under [`FIELD_MANAGER`]: labels, annotations and
+/// fields others set stay theirs and stay as they are. `actual` is the Node as read (for
+/// updates: its taints are kept, and its resourceVersion guards against a concurrent change).
 pub async fn write(
     client: &kube::Client,
     change: &NodeChange,
@@ -47,14 +80,15 @@ pub async fn write(
 ) -> Result<()> {
     let api: Api<Node> = Api::all(client.clone());
     let name = change.name.as_str();
-    let create = |desired: Value| {
+    // Forced: fields of ours that someone edited by hand (kubectl annotate, ...) are taken back.
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    let apply = |object: Value, what: &'static str| {
         let api = api.clone();
+        let params = params.clone();
         async move {
-            let node: Node = serde_json::from_value(desired)
-                .map_err(|e| Error::Kubernetes(format!("node {name}: {e}")))?;
-            api.create(&PostParams::default(), &node)
+            api.patch(name, &params, &Patch::Apply(&object))
                 .await
-                .map_err(|e| kube_error(&format!("create node {name}"), e))
+                .map_err(|e| kube_error(&format!("{what} node {name}"), e))
         }
     };
     match change.op {
@@ -63,7 +97,7 @@ pub async fn write(
                 .desired
                 .as_ref()
                 .expect("an add carries the desired node");
-            create(desired.to_json()).await?;
+            apply(applied(&desired.to_json(), None, false), "create").await?;
         }
         Op::Delete => {
             api.delete(name, &DeleteParams::default())
@@ -82,38 +116,10 @@ pub async fn write(
                     .await
                     .map_err(|e| kube_error(&format!("delete node {name}"), e))?;
                 wait_gone(&api, name).await?;
-                create(want).await?;
+                apply(applied(&want, None, false), "create").await?;
                 return Ok(());
             }
-            // Our taints replace any of ours with other effects; others' taints stay.
-            let ours: Vec<&Value> = want["spec"]["taints"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .collect();
-            let mut taints: Vec<Value> = actual
-                .and_then(|a| a["spec"]["taints"].as_array())
-                .into_iter()
-                .flatten()
-                .filter(|t| !ours.iter().any(|o| o["key"] == t["key"]))
-                .cloned()
-                .collect();
-            taints.extend(ours.into_iter().cloned());
-            let patch = json!({
-                "metadata": {
-                    "labels": want["metadata"]["labels"],
-                    "annotations": want["metadata"]["annotations"],
-                },
-                "spec": {
-                    "podCIDR": want["spec"]["podCIDR"],
-                    "podCIDRs": want["spec"]["podCIDRs"],
-                    "unschedulable": true,
-                    "taints": taints,
-                },
-            });
-            api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
-                .await
-                .map_err(|e| kube_error(&format!("update node {name}"), e))?;
+            apply(applied(&want, actual, true), "update").await?;
         }
     }
     Ok(())
@@ -127,7 +133,43 @@ async fn wait_gone(api: &Api<Node>, name: &str) -> Result<()> {
             Err(e) => return Err(kube_error(&format!("get node {name}"), e)),
         }
     }
-    Err(Error::Kubernetes(format!(
+    Err(Error::kubernetes(format!(
         "node {name} was deleted but is still there after 5 s; rerun to create it again"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn taint(key: &str, effect: &str) -> Value {
+        json!({"key": key, "effect": effect})
+    }
+
+    #[test]
+    fn the_applied_node_keeps_others_taints_and_is_guarded_by_the_version_read() {
+        let want = json!({
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": "adc", "labels": {"app.kubernetes.io/managed-by": "kubectl-netscaler"}},
+            "spec": {"taints": [taint("ours", "NoExecute")]},
+        });
+        let actual = json!({
+            "metadata": {"name": "adc", "resourceVersion": "42", "labels": {"rack": "r1"}},
+            "spec": {"taints": [taint("ours", "NoSchedule"), taint("theirs", "NoSchedule")]},
+        });
+        let update = applied(&want, Some(&actual), true);
+        assert_eq!(
+            update["spec"]["taints"],
+            json!([taint("theirs", "NoSchedule"), taint("ours", "NoExecute")])
+        );
+        assert_eq!(update["metadata"]["resourceVersion"], "42");
+        assert_eq!(
+            update["metadata"]["labels"], want["metadata"]["labels"],
+            "only our labels are applied; others' stay theirs"
+        );
+        let create = applied(&want, None, false);
+        assert_eq!(create, want);
+        assert!(applied(&want, Some(&actual), false)["metadata"]["resourceVersion"].is_null());
+    }
 }

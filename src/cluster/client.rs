@@ -4,6 +4,7 @@
 use crate::cli::KubeArgs;
 use crate::error::{Error, Result};
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use std::sync::RwLock;
 use std::time::Duration;
 
 /// A connected client and what the kubeconfig says about the cluster.
@@ -42,7 +43,28 @@ pub fn parse_request_timeout(text: &str) -> Result<Option<Duration>> {
 }
 
 fn kube_err(what: impl std::fmt::Display) -> Error {
-    Error::Kubernetes(format!("cannot configure Kubernetes access: {what}"))
+    Error::kubernetes(format!("cannot configure Kubernetes access: {what}"))
+}
+
+/// The API server this process talks to and where its address came from, for error messages
+/// (a run connects to one cluster; the last [`connect`] wins).
+static ENDPOINT: RwLock<Option<String>> = RwLock::new(None);
+
+/// `https://host:port (kubeconfig context "name")`, or a placeholder before [`connect`].
+pub fn endpoint() -> String {
+    ENDPOINT
+        .read()
+        .ok()
+        .and_then(|e| e.clone())
+        .unwrap_or_else(|| "(not configured)".into())
+}
+
+fn set_endpoint(server: &impl std::fmt::Display, source: &str) {
+    let server = server.to_string();
+    let server = server.strip_suffix('/').unwrap_or(&server);
+    if let Ok(mut e) = ENDPOINT.write() {
+        *e = Some(format!("{server} ({source})"));
+    }
 }
 
 /// Builds a client from the kubectl-style flags.
@@ -67,7 +89,7 @@ pub async fn connect(args: &KubeArgs) -> Result<KubeContext> {
             .map_err(|e| Error::usage(format!("KUBECONFIG: {e}")))?
             .or_else(|| Kubeconfig::read().ok()),
     };
-    let (mut config, cluster_name) = match kubeconfig {
+    let (mut config, cluster_name, source) = match kubeconfig {
         Some(kc) => {
             let context_name = options
                 .context
@@ -88,7 +110,7 @@ pub async fn connect(args: &KubeArgs) -> Result<KubeContext> {
             let config = kube::Config::from_custom_kubeconfig(kc, &options)
                 .await
                 .map_err(kube_err)?;
-            (config, cluster)
+            (config, cluster, format!("kubeconfig context {context_name:?}"))
         }
         None => (
             kube::Config::incluster().map_err(|e| {
@@ -97,8 +119,10 @@ pub async fn connect(args: &KubeArgs) -> Result<KubeContext> {
                 ))
             })?,
             "kubernetes".to_string(),
+            "in-cluster service account".to_string(),
         ),
     };
+    set_endpoint(&config.cluster_url, &source);
     // kube-rs would retry 429/503/504 up to 15 times (minutes); reads retry a few times
     // themselves (see live::retry), writes not at all.
     config.default_retry = false;

@@ -2,7 +2,7 @@
 //! flannel's ConfigMap. A read that fails or is incomplete is an error: nothing is planned, and
 //! so nothing deleted, from a partial view.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, KubeError, Result, causes};
 use crate::model::{ClusterFacts, FLANNEL_CONFIGMAP};
 use k8s_openapi::api::core::v1::{ConfigMap, Node};
 use kube::api::{Api, ListParams};
@@ -10,16 +10,79 @@ use kube::api::{Api, ListParams};
 /// Page size for lists (the API server's `limit`).
 pub const PAGE_SIZE: u32 = 500;
 
-/// Turns a kube error into a product error that names the operation, and the missing
-/// permission (verb, resource) when RBAC denied it.
+/// Turns a kube error into a product error that names the operation and, when the API server
+/// could not be reached or rejected the credentials, the server, the kubeconfig context and the
+/// cause in plain words; when RBAC denied it, the missing permission (verb, resource). The kube
+/// error stays attached as the source.
 pub fn kube_error(what: &str, e: kube::Error) -> Error {
-    match &e {
-        kube::Error::Api(s) if s.code == 403 => Error::Kubernetes(format!(
+    Error::Kubernetes(KubeError::with_source(describe(what, &e), e))
+}
+
+fn describe(what: &str, e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) if s.code == 403 => format!(
             "{what}: forbidden: {} (grant the permissions in deploy/rbac.yaml)",
             s.message
-        )),
-        kube::Error::Api(s) => Error::Kubernetes(format!("{what}: {} ({})", s.message, s.code)),
-        _ => Error::Kubernetes(format!("{what}: {e}")),
+        ),
+        kube::Error::Api(s) if s.code == 401 => format!(
+            "{what}: the Kubernetes API server at {} rejected the credentials (401 unauthorised: \
+             {}); check the user's token or client certificate in the kubeconfig",
+            super::client::endpoint(),
+            s.message
+        ),
+        kube::Error::Api(s) => format!("{what}: {} ({})", s.message, s.code),
+        kube::Error::HyperError(_) | kube::Error::Service(_) => format!(
+            "{what}: cannot reach the Kubernetes API server at {}: {}",
+            super::client::endpoint(),
+            unreachable_cause(e)
+        ),
+        _ => format!("{what}: {e}"),
+    }
+}
+
+/// The TLS failure behind `e`, if the handshake failed.
+fn tls_failure(e: &kube::Error) -> Option<&rustls::Error> {
+    causes(e).find_map(|err| err.downcast_ref::<rustls::Error>())
+}
+
+/// Whether `e` is a failed TLS handshake (an untrusted or invalid server certificate).
+pub fn is_tls_failure(e: &kube::Error) -> bool {
+    tls_failure(e).is_some()
+}
+
+/// Why the API server could not be reached, in plain words.
+fn unreachable_cause(e: &kube::Error) -> String {
+    if let Some(tls) = tls_failure(e) {
+        return format!(
+            "TLS handshake failed: {tls}; check the cluster's certificate-authority data in the \
+             kubeconfig"
+        );
+    }
+    let errors: Vec<_> = causes(e).collect();
+    let io_kind = errors
+        .iter()
+        .find_map(|err| err.downcast_ref::<std::io::Error>())
+        .map(std::io::Error::kind);
+    let text = errors
+        .iter()
+        .map(|err| err.to_string())
+        .collect::<Vec<_>>()
+        .join(": ");
+    match io_kind {
+        Some(std::io::ErrorKind::ConnectionRefused) => return "connection refused".into(),
+        Some(std::io::ErrorKind::TimedOut) => {
+            return "no answer within the request timeout (--request-timeout)".into();
+        }
+        _ => {}
+    }
+    let lower = text.to_lowercase();
+    if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        "DNS name not found".into()
+    } else if lower.contains("timed out") || lower.contains("elapsed") {
+        "no answer within the request timeout (--request-timeout)".into()
+    } else {
+        // The innermost error says the most.
+        errors.last().map_or(text, |err| err.to_string())
     }
 }
 

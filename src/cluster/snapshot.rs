@@ -76,7 +76,9 @@ fn culprit(path: &Path, what: impl std::fmt::Display) -> Error {
     }
 }
 
-fn yaml_options() -> serde_saphyr::Options {
+/// The YAML parser's limits: room for kubectl snapshots of clusters of thousands of nodes,
+/// which exceed serde-saphyr's default budget.
+pub fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_events: 200_000_000,

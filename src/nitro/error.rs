@@ -98,14 +98,15 @@ impl NitroError {
     }
 
     /// Whether a later attempt may succeed without anything changing on our side (the ADC was
-    /// unreachable, slow or busy). Useful for `watch`, which keeps running across such errors.
+    /// unreachable, slow or busy, or the session expired and a new login will do). Useful for
+    /// `watch`, which keeps running across such errors.
     pub fn is_transient(&self) -> bool {
         match self {
             NitroError::Transport { tls, .. } => !tls,
             NitroError::Timeout => true,
             NitroError::Api {
                 status, errorcode, ..
-            } => *status == 503 || matches!(errorcode, 272 | 293 | 1043),
+            } => matches!(status, 429 | 503) || matches!(errorcode, 272 | 293 | 444 | 1027 | 1043),
             NitroError::Read { source, .. } => source.is_transient(),
             NitroError::AuthRejected { .. }
             | NitroError::SessionLimit
@@ -186,5 +187,34 @@ mod tests {
         let limit = NitroError::SessionLimit;
         assert!(limit.to_string().contains("20 concurrent sessions"));
         assert_eq!(limit.errorcode(), Some(445));
+        assert!(!auth.is_transient());
+        assert!(!limit.is_transient());
+    }
+
+    fn api(status: u16, errorcode: i64) -> NitroError {
+        NitroError::Api {
+            method: "GET".into(),
+            resource: "route".into(),
+            status,
+            errorcode,
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn busy_adcs_and_expired_sessions_are_transient_rejections_are_not() {
+        assert!(api(503, 0).is_transient());
+        assert!(
+            api(401, 444).is_transient(),
+            "session expired: a new login will do"
+        );
+        assert!(api(401, 1027).is_transient());
+        assert!(api(599, 1043).is_transient());
+        assert!(NitroError::Timeout.is_transient());
+        assert!(!api(404, 258).is_transient(), "no such resource");
+        assert!(!api(409, 273).is_transient(), "already exists");
+        assert!(!api(400, 1092).is_transient(), "invalid argument");
+        assert!(!NitroError::Config("bad URL".into()).is_transient());
+        assert!(!NitroError::Protocol("not JSON".into()).is_transient());
     }
 }

@@ -417,14 +417,10 @@ mod tests {
     }
 
     async fn client(emu: &Emulator) -> NitroClient {
-        NitroClient::connect(NitroConfig {
-            url: emu.url(),
-            username: "nsroot".into(),
-            password: Password::new("nsroot".into()),
-            ca_file: None,
-            insecure_skip_tls_verify: false,
-            timeout: Duration::from_secs(5),
-        })
+        NitroClient::connect(
+            NitroConfig::new(emu.url(), "nsroot", Password::new("nsroot".into()))
+                .with_timeout(Duration::from_secs(5)),
+        )
         .await
         .expect("login")
     }

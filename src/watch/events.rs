@@ -15,7 +15,7 @@
 //! credentials (`https://user:pass@host` → `https://host`) and the values of password- and
 //! token-like `key=value` / `key: value` pairs.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::api::events::v1::Event;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
@@ -217,11 +217,14 @@ impl EventReporter {
         };
         let stamp = MicroTime(Timestamp::now());
         let fail = |e: kube::Error| {
-            Error::Kubernetes(format!(
-                "recording a {reason} Event on {} {}: {e}",
-                self.regarding.kind.as_deref().unwrap_or("object"),
-                self.regarding.name.as_deref().unwrap_or("")
-            ))
+            crate::cluster::live::kube_error(
+                &format!(
+                    "recording a {reason} Event on {} {}",
+                    self.regarding.kind.as_deref().unwrap_or("object"),
+                    self.regarding.name.as_deref().unwrap_or("")
+                ),
+                e,
+            )
         };
         let mut repeated = None;
         if let Some((name, count)) = repeat {

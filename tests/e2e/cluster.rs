@@ -1,18 +1,14 @@
 //! Kubernetes-facing behaviour against a real kube-apiserver: planning from the live cluster
 //! equals planning from a `kubectl get -o yaml` snapshot of it, node lists are paginated at
 //! scale, and the ADC's Node object is updated in place (or recreated when its immutable pod
-//! CIDR changes) without losing what others added to it.
+//! CIDR changes) without losing what others added to it; an API server that cannot be reached or
+//! rejects the credentials is named, with the kubeconfig context and the cause.
 
 use crate::harness::{ADC_NODE, Bed, BedOptions};
-use crate::support::netscaler;
+use crate::support::{assert_same_plan, netscaler};
+use netscaler_testbed::nitro::{Emulator, EmulatorOptions};
 use serde_json::{Value, json};
-
-fn plan_doc(out: &crate::support::Outcome) -> Value {
-    let mut doc = out.json();
-    // Compared field by field below; the rest is identical by construction.
-    doc.as_object_mut().unwrap().remove("inputs");
-    doc
-}
+use std::path::{Path, PathBuf};
 
 #[test]
 fn live_plan_equals_the_plan_of_a_kubectl_snapshot() {
@@ -33,21 +29,12 @@ fn live_plan_equals_the_plan_of_a_kubectl_snapshot() {
     let offline = netscaler(&["plan", "-o", "json", "--config", &settings])
         .args(["--cluster-file", &file.display().to_string()])
         .expect(0);
-    let (live, offline) = (plan_doc(&live), plan_doc(&offline));
+    let (live, offline) = (live.json(), offline.json());
     assert_eq!(
         live["adc"].as_array().map(Vec::len),
         Some(3 + 3 * bed.nodes.len())
     );
-    for key in [
-        "cluster",
-        "mode",
-        "adc",
-        "cluster_objects",
-        "diagnostics",
-        "inputsFingerprint",
-    ] {
-        pretty_assertions::assert_eq!(live[key], offline[key], "{key}");
-    }
+    assert_same_plan(&live, &offline);
 }
 
 #[test]
@@ -190,4 +177,143 @@ fn a_new_adc_pod_cidr_recreates_the_adc_node() {
     );
     bed.run(&["diff", "--adc-pod-cidr", "10.244.253.0/24"])
         .expect(0);
+}
+
+/// The managers of the ADC Node's fields, as `manager/operation` pairs.
+fn managers(bed: &Bed) -> Vec<String> {
+    let out = bed.kubectl(&[
+        "get",
+        "node",
+        ADC_NODE,
+        "-o",
+        "json",
+        "--show-managed-fields",
+    ]);
+    let node: Value = serde_json::from_str(&out).expect("node JSON");
+    node["metadata"]["managedFields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["manager"].as_str().unwrap_or(""),
+                m["operation"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_adc_node_is_server_side_applied_and_others_labels_survive() {
+    let bed = Bed::start();
+    bed.run(&["apply", "--yes"]).expect(0);
+    let first = managers(&bed);
+    assert!(
+        first.contains(&"kubectl-netscaler/Apply".to_string()),
+        "{first:?}"
+    );
+
+    // Another manager's label, and a change of ours (a taint removed) to apply over it.
+    bed.kubectl(&["label", "node", ADC_NODE, "example.com/rack=r1"]);
+    bed.kubectl(&[
+        "taint",
+        "node",
+        ADC_NODE,
+        "kubectl-netscaler.io/adc:NoExecute-",
+    ]);
+    bed.run(&["apply", "--yes"]).expect(0);
+    let node = bed.node(ADC_NODE).expect("ADC node");
+    assert_eq!(node["metadata"]["labels"]["example.com/rack"], "r1");
+    bed.run(&["diff"]).expect(0);
+    let after = managers(&bed);
+    assert!(
+        after.contains(&"kubectl-label/Update".to_string()),
+        "the label stays the other manager's: {after:?}"
+    );
+
+    // Teardown deletes our Node and nothing else of the cluster.
+    bed.run(&["teardown", "--yes"]).expect(0);
+    assert!(bed.node(ADC_NODE).is_none(), "the ADC node is deleted");
+    assert_eq!(bed.node_names().len(), 3, "{:?}", bed.node_names());
+}
+
+/// A kubeconfig with one context, `context`, for `server`; `cluster` and `user` are the YAML
+/// bodies of its cluster and user entries.
+fn kubeconfig(dir: &Path, context: &str, server: &str, cluster: &str, user: &str) -> PathBuf {
+    let path = dir.join(format!("{context}.kubeconfig"));
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server}\n{cluster}\
+             contexts:\n- name: {context}\n  context:\n    cluster: c\n    user: u\n\
+             current-context: {context}\nusers:\n- name: u\n  user:\n{user}"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// `plan` with `kubeconfig`: exit 3, and the message names the server, the context and `cause`.
+fn assert_plan_fails(bed: &Bed, kubeconfig: &Path, server: &str, context: &str, cause: &str) {
+    let settings = bed.config.display().to_string();
+    let out = netscaler(&["plan", "--request-timeout", "10s", "--config", &settings])
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .expect(3);
+    out.stderr_has(server)
+        .stderr_has(&format!("kubeconfig context \"{context}\""))
+        .stderr_has(cause)
+        .stderr_lacks("ServiceError");
+}
+
+#[test]
+fn a_closed_port_is_named_with_the_context_and_connection_refused() {
+    let bed = Bed::with(BedOptions {
+        fake_kube: true,
+        ..BedOptions::default()
+    });
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server = format!("https://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let kc = kubeconfig(
+        bed.dir.path(),
+        "closed",
+        &server,
+        "",
+        "    token: not-used\n",
+    );
+    assert_plan_fails(&bed, &kc, &server, "closed", "connection refused");
+}
+
+#[test]
+fn an_untrusted_certificate_and_a_bad_token_are_named_with_the_context() {
+    let bed = Bed::start();
+    let server = bed.real().url();
+    let ca = bed.real().ca_cert().display().to_string();
+
+    // Another CA than the one that signed the API server's certificate.
+    let other = Emulator::start(EmulatorOptions {
+        tls: true,
+        ..EmulatorOptions::default()
+    });
+    let other_ca = bed.dir.path().join("other-ca.pem");
+    std::fs::write(&other_ca, other.ca_pem().expect("a TLS emulator has a CA")).unwrap();
+    let kc = kubeconfig(
+        bed.dir.path(),
+        "wrong-ca",
+        &server,
+        &format!("    certificate-authority: {}\n", other_ca.display()),
+        "    token: not-used\n",
+    );
+    assert_plan_fails(&bed, &kc, &server, "wrong-ca", "TLS handshake failed");
+
+    let kc = kubeconfig(
+        bed.dir.path(),
+        "bad-token",
+        &server,
+        &format!("    certificate-authority: {ca}\n"),
+        "    token: not-a-valid-token\n",
+    );
+    assert_plan_fails(&bed, &kc, &server, "bad-token", "401 unauthorised");
 }

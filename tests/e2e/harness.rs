@@ -332,16 +332,7 @@ impl Bed {
     pub fn spawn(&self, args: &[&str], env: &[(&str, &str)]) -> Child {
         let mut cmd = Command::new(support::bin());
         cmd.args(args).args(self.conn_args(&self.adc));
-        for var in [
-            "NETSCALER_URL",
-            "NETSCALER_USERNAME",
-            "KUBECONFIG",
-            "NO_COLOR",
-            "CI",
-            "KUBECTL_NETSCALER_LOG",
-        ] {
-            cmd.env_remove(var);
-        }
+        support::clean_environment(&mut cmd);
         cmd.env("NETSCALER_PASSWORD", PASSWORD)
             .env("HOME", self.dir.path());
         for (k, v) in env {

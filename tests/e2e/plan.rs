@@ -2,7 +2,7 @@
 //! fake API server and as an installed kubectl plugin. Output formats are pinned by golden
 //! files in `tests/golden/plan/` (regenerate with `UPDATE_GOLDEN=1`, then read them).
 
-use crate::support::{self, Outcome, fixture, golden, netscaler};
+use crate::support::{self, Outcome, assert_same_plan, fixture, golden, netscaler};
 use netscaler_testbed::kubeapi::{FakeApiServer, KubeFault};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -666,19 +666,6 @@ fn plan_live(kc: &Path, extra: &[&str]) -> support::Run {
         .arg("--config")
         .arg(fixture(CONFIG))
         .args(extra)
-}
-
-fn assert_same_plan(live: &Value, file: &Value) {
-    for key in [
-        "cluster",
-        "mode",
-        "adc",
-        "cluster_objects",
-        "diagnostics",
-        "inputsFingerprint",
-    ] {
-        assert_eq!(live[key], file[key], "{key}");
-    }
 }
 
 #[test]

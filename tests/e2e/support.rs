@@ -35,22 +35,19 @@ pub struct Outcome {
     display: String,
 }
 
+/// Removes from `cmd`'s environment every variable the product reads.
+pub fn clean_environment(cmd: &mut Command) {
+    for var in kubectl_netscaler::cli::generate::environment_variables() {
+        cmd.env_remove(var);
+    }
+}
+
 /// Starts a command line for the product binary. The environment is cleaned of the variables
 /// the product reads, so tests never depend on the developer's shell.
 pub fn netscaler(args: &[&str]) -> Run {
     let mut cmd = Command::new(bin());
     cmd.args(args);
-    for var in [
-        "NETSCALER_URL",
-        "NETSCALER_USERNAME",
-        "NETSCALER_PASSWORD",
-        "KUBECONFIG",
-        "NO_COLOR",
-        "CI",
-        "KUBECTL_NETSCALER_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
+    clean_environment(&mut cmd);
     // No kubeconfig of the developer's is ever picked up by accident.
     cmd.env(
         "HOME",
@@ -210,4 +207,19 @@ pub fn golden(name: &str, actual: &str) {
         )
     });
     pretty_assertions::assert_eq!(want, actual, "golden file {}", path.display());
+}
+
+/// Two `plan -o json` documents plan the same thing: the same cluster, mode, ADC objects,
+/// cluster objects, diagnostics and inputs fingerprint (the inputs' sources may differ).
+pub fn assert_same_plan(a: &serde_json::Value, b: &serde_json::Value) {
+    for key in [
+        "cluster",
+        "mode",
+        "adc",
+        "cluster_objects",
+        "diagnostics",
+        "inputsFingerprint",
+    ] {
+        pretty_assertions::assert_eq!(a[key], b[key], "{key}");
+    }
 }
