@@ -181,13 +181,22 @@ fn quiet<T>(f: impl FnOnce() -> T) -> T {
 #[test]
 fn keeps_the_adc_converged_through_node_churn_with_three_requests_per_node_event() {
     let bed = Bed::start();
-    let w = Watch::start(&bed, &["--resync-interval", "10m"]);
+    // A brake tight enough that losing one of the three nodes (3 of 12 objects) trips it.
+    let w = Watch::start(
+        &bed,
+        &["--resync-interval", "10m", "--max-delete-percent", "20"],
+    );
     let nodes = bed.nodes.clone();
     w.wait("the first converge", || quiet(|| converged(&bed, &nodes)));
     w.wait("the ADC Node", || {
         bed.node(&format!("netscaler-{CLUSTER}")).is_some()
     });
     w.wait("ready", || w_ready(&w));
+
+    // The configuration is saved after the changes (configchanged cleared).
+    w.wait("the ADC configuration saved", || {
+        bed.adc.dump()["nsconfig"]["configchanged"] == json!(false)
+    });
 
     // A node joins: its route, arp and bridgetable entry, in at most 3 requests, no reads.
     w.wait_log("the first converge logged", "reconciled:");
@@ -245,9 +254,58 @@ fn keeps_the_adc_converged_through_node_churn_with_three_requests_per_node_event
     );
     assert!(bed.adc.requests().iter().all(|r| r.method != "GET"));
 
+    // Its flannel public-ip changes: the arp and bridgetable entries follow to the new VTEP.
+    bed.kubectl(&[
+        "annotate",
+        "node",
+        "worker-4",
+        "--overwrite",
+        "flannel.alpha.coreos.com/public-ip=192.0.2.99",
+    ]);
+    w.wait("worker-4's new VTEP on the ADC", || {
+        let dump = bed.adc.dump();
+        let on = |r: &str| {
+            dump[r]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|a| a["mac"] == new_mac && a["vtep"] == "192.0.2.99")
+        };
+        on("arp") && on("bridgetable")
+    });
+
+    // It is recreated with another pod CIDR (podCIDR is immutable on a Node): the old
+    // route goes, the new one comes.
+    bed.kubectl(&["delete", "node", "worker-4"]);
+    let mut moved = joined.manifest();
+    moved["spec"] = json!({"podCIDR": "10.244.40.0/24", "podCIDRs": ["10.244.40.0/24"]});
+    bed.real().apply(&moved.to_string()).unwrap();
+    bed.real()
+        .set_node_status("worker-4", joined.status())
+        .unwrap();
+    w.wait("worker-4's new pod CIDR routed", || {
+        let dump = bed.adc.dump();
+        let routes: Vec<&Value> = dump["route"].as_array().into_iter().flatten().collect();
+        routes.iter().any(|r| r["network"] == "10.244.40.0")
+            && !routes.iter().any(|r| r["network"] == "10.244.4.0")
+    });
+
     // A node leaves: its entries go.
     bed.kubectl(&["delete", "node", "worker-4"]);
     w.wait("worker-4 removed", || quiet(|| converged(&bed, &nodes)));
+
+    // A reconcile over the blast-radius brake is refused, logged and retried, never
+    // half-applied.
+    bed.adc.clear_requests();
+    bed.kubectl(&["delete", "node", "worker-1"]);
+    w.wait_log("the brake refusal logged", "refusing to delete 3 of the 12");
+    assert!(
+        writes(&bed.adc.requests()).is_empty(),
+        "a refused reconcile wrote to the ADC:\n{}",
+        describe(&writes(&bed.adc.requests()))
+    );
+    assert!(quiet(|| converged(&bed, &nodes)));
+    add_node(&bed, &nodes[0]);
 
     // NotReady under the default policy (keep): nothing changes.
     bed.adc.clear_requests();
@@ -266,6 +324,7 @@ fn keeps_the_adc_converged_through_node_churn_with_three_requests_per_node_event
     assert_eq!(code, 200);
     for want in [
         "kubectl_netscaler_reconciles_total{result=\"success\"}",
+        "kubectl_netscaler_reconciles_total{result=\"refused\"}",
         "kubectl_netscaler_changes_total{resource=\"route\",op=\"add\"}",
         "kubectl_netscaler_changes_total{resource=\"route\",op=\"delete\"}",
         "kubectl_netscaler_leader 1",
@@ -359,9 +418,29 @@ fn an_adc_outage_with_churn_meanwhile_converges_to_the_latest_state_when_it_is_b
 #[test]
 fn a_standby_takes_over_when_the_leader_is_killed_and_two_never_both_write() {
     let bed = Bed::start();
-    let leader = Watch::start(&bed, &["--resync-interval", "10m"]);
+    let leader = Watch::start(&bed, &["--resync-interval", "10m", "--log-format", "json"]);
     let nodes = bed.nodes.clone();
     leader.wait("the first converge", || quiet(|| converged(&bed, &nodes)));
+    // --log-format json: every line a JSON object; the reconcile line carries its fields.
+    leader.wait_log("the reconcile logged", "reconciled:");
+    let log = leader.log();
+    let reconciled: Value = log
+        .lines()
+        .filter(|l| l.contains("reconciled:"))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .next()
+        .unwrap();
+    assert!(
+        reconciled["fields"]["nitro_requests"].as_u64().is_some(),
+        "{reconciled}"
+    );
+    assert!(
+        reconciled["fields"]["by_kind"]
+            .as_str()
+            .unwrap()
+            .contains("route +3"),
+        "{reconciled}"
+    );
     let standby = Watch::start(&bed, &["--resync-interval", "10m"]);
     standby.wait_log("the second waits as standby", "standby");
     // Ready once synced, as a standby.
@@ -437,6 +516,11 @@ fn a_broken_watch_stream_and_a_410_relist_resume_and_converge() {
     bed.fake().inject(KubeFault::GoneOnList {
         path_contains: "/api/v1/nodes".into(),
         times: 2,
+    });
+    bed.fake().inject(KubeFault::Status {
+        code: 500,
+        path_contains: "/api/v1/nodes".into(),
+        times: 3,
     });
     let joined = NodeSpec { index: 4 };
     let mut node: Value = joined.manifest();
