@@ -483,3 +483,88 @@ fn events_are_recorded_on_the_adc_node_once_per_window_without_secrets() {
         ]
     );
 }
+
+/// `watch` as the Deployment runs it: the ServiceAccount's identity, the shipped settings and
+/// the Deployment's arguments. It converges the ADC, records its Events and Lease, is never
+/// refused anything, and stops cleanly.
+#[test]
+fn watch_runs_as_the_service_account_with_the_deployments_arguments() {
+    let bed = Bed::start();
+    let api = bed.real();
+    api.apply(&shipped_manifest())
+        .expect("kubectl apply -f deploy/watch.yaml");
+    let objects = dry_run(api);
+    let deployment = find(&objects, "Deployment", "kubectl-netscaler");
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    let args: Vec<Value> = container["args"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        args.first().and_then(Value::as_str),
+        Some("watch"),
+        "{args:?}"
+    );
+    let kubeconfig = service_account_kubeconfig(api);
+    let settings = shipped_settings(bed.dir.path());
+    let password = bed.dir.path().join("password");
+    std::fs::write(&password, harness::PASSWORD).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = std::process::Command::new(crate::support::bin());
+    cmd.arg("watch")
+        .args(["--log-format", arg(&args, "--log-format")])
+        .args(["--metrics-addr", &format!("127.0.0.1:{port}")])
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .arg("--config")
+        .arg(&settings)
+        .args(["--adc-url", &bed.adc.url()])
+        .arg("--adc-password-file")
+        .arg(&password)
+        .env_remove("NETSCALER_PASSWORD")
+        .env_remove("KUBECONFIG")
+        .env("HOME", bed.dir.path())
+        // As the Deployment sets it from the pod's name (the downward API).
+        .env("POD_NAME", "watch-0")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn watch");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let converged = || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            harness::assert_owned_exactly(&bed.adc.dump(), &harness::expected_adc(&bed.nodes))
+        }))
+        .is_ok()
+    };
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    while !(converged() && bed.node("netscaler-prod").is_some()) {
+        if std::time::Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::panic::set_hook(hook);
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().expect("watch output");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        converged(),
+        "watch as the ServiceAccount did not converge:\n{log}"
+    );
+    assert_eq!(out.status.code(), Some(130), "{log}");
+    assert!(
+        !log.contains("forbidden"),
+        "watch was refused something:\n{log}"
+    );
+    assert!(
+        node_events(api, "netscaler-prod")
+            .iter()
+            .any(|(_, reason, _, _)| reason == "Reconciled"),
+        "no Reconciled Event on the ADC Node:\n{log}"
+    );
+}
