@@ -43,16 +43,31 @@ fn require_confirmation_channel(verb: Verb, args: &WriteArgs) -> Result<()> {
     Ok(())
 }
 
-fn confirm(verb: Verb, args: &WriteArgs) -> Result<()> {
+/// The question asked before writing: it names the ADC and the cluster about to be changed,
+/// so a wrong context or URL is caught at the prompt.
+fn prompt(verb: Verb, adc_url: &str, cluster: &str, endpoint: &str) -> String {
+    let cluster = format!("cluster {cluster} at {endpoint}");
+    match verb {
+        Verb::Apply => format!("Apply these changes to the ADC at {adc_url} and {cluster}?"),
+        Verb::Teardown => {
+            format!("Remove everything listed from the ADC at {adc_url} and {cluster}?")
+        }
+    }
+}
+
+fn confirm(verb: Verb, args: &WriteArgs, p: &Prepared) -> Result<()> {
     require_confirmation_channel(verb, args)?;
     if args.yes {
         return Ok(());
     }
+    let url = p.settings.adc.url.as_deref().unwrap_or("");
     let yes = dialoguer::Confirm::new()
-        .with_prompt(match verb {
-            Verb::Apply => "Apply these changes to the ADC and the cluster?",
-            Verb::Teardown => "Remove everything listed from the ADC and the cluster?",
-        })
+        .with_prompt(prompt(
+            verb,
+            url,
+            &p.desired.cluster,
+            &crate::cluster::client::endpoint(),
+        ))
         .default(false)
         .interact()
         .map_err(|e| Error::Refused(format!("confirmation failed: {e}")))?;
@@ -138,7 +153,7 @@ async fn execute_prepared(
             access::check(&p.kube, verb, "nodes", &change.name).await?;
         }
     }
-    confirm(verb, args)?;
+    confirm(verb, args, p)?;
     let started = Instant::now();
     let (outcome, node_error) = write(p, args, out).await?;
     let stats = p.nitro.stats();
@@ -269,4 +284,21 @@ pub async fn teardown(
     cancel: &CancellationToken,
 ) -> Result<ExitStatus> {
     run(cli, Verb::Teardown, &args.write, Target::Empty, out, cancel).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prompt_names_the_adc_and_the_cluster() {
+        let endpoint = "https://10.0.0.1:6443 (kubeconfig context \"prod-admin\")";
+        let q = prompt(Verb::Apply, "https://adc.example.net", "prod", endpoint);
+        assert_eq!(
+            q,
+            "Apply these changes to the ADC at https://adc.example.net and cluster prod at https://10.0.0.1:6443 (kubeconfig context \"prod-admin\")?"
+        );
+        let q = prompt(Verb::Teardown, "https://adc.example.net", "prod", endpoint);
+        assert!(q.starts_with("Remove everything listed from the ADC at https://adc.example.net and cluster prod at "), "{q}");
+    }
 }

@@ -189,3 +189,59 @@ fn version_reports_the_crate_version_as_text_and_json() {
         assert_eq!(doc["version"], version);
     }
 }
+
+/// On a terminal, `apply` asks before writing, naming the ADC URL and the cluster (with the
+/// API server and kubeconfig context) it is about to change; declining writes nothing.
+#[test]
+fn the_confirmation_prompt_names_the_adc_and_the_cluster() {
+    if !Path::new("/usr/bin/script").exists() {
+        eprintln!("skipped: no script(1) for a pseudo-terminal");
+        return;
+    }
+    let bed = crate::harness::Bed::start();
+    let mut line = vec![crate::support::bin().display().to_string(), "apply".into()];
+    line.extend(bed.conn_args(&bed.adc));
+    let quoted: Vec<String> = line.iter().map(|a| format!("'{a}'")).collect();
+    let mut child = std::process::Command::new("/usr/bin/script")
+        .args(["-qec", &quoted.join(" "), "/dev/null"])
+        .env("NETSCALER_PASSWORD", crate::harness::PASSWORD)
+        .env_remove("CI")
+        .env_remove("KUBECONFIG")
+        .env("HOME", bed.dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run script");
+    // Answer once the question is asked (typing early would be read before the prompt).
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let started = std::time::Instant::now();
+    while !String::from_utf8_lossy(&seen).contains('?') {
+        let mut buf = [0u8; 4096];
+        let n = std::io::Read::read(&mut stdout, &mut buf).unwrap_or(0);
+        if n == 0 || started.elapsed() > std::time::Duration::from_secs(60) {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+    }
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"n\r").unwrap();
+    let mut rest = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut stdout, &mut rest);
+    let status = child.wait().unwrap();
+    seen.extend(rest);
+    let text = String::from_utf8_lossy(&seen);
+    assert!(
+        text.contains(&format!(
+            "Apply these changes to the ADC at {} and cluster {} at {}",
+            bed.adc.url(),
+            crate::harness::CLUSTER,
+            bed.real().url().trim_end_matches('/')
+        )),
+        "{text}"
+    );
+    assert!(text.contains("kubeconfig context"), "{text}");
+    assert!(text.contains("declined at the prompt"), "{text}");
+    assert_eq!(status.code(), Some(6), "{text}");
+    bed.assert_no_adc_writes("a declined apply");
+}
