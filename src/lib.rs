@@ -24,7 +24,8 @@ pub use tokio_util::sync::CancellationToken;
 /// a writing command stops at a safe point, releases its lock and returns
 /// [`error::Error::Interrupted`].
 pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<ExitStatus> {
-    let out = render::Printer::new(cli.global.color);
+    let out = render::Printer::new(cli.global.color)
+        .with_json_logs(cli.global.log_format == cli::LogFormat::Json);
     match &cli.command {
         Command::Plan(args) => commands::plan::run(&cli, args, &out).await,
         Command::Diff(args) => commands::diff::run(&cli, args, &out).await,

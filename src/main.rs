@@ -40,6 +40,7 @@ fn main() {
         kubectl_netscaler::render::use_color_stderr(cli.global.color),
         matches!(cli.command, kubectl_netscaler::cli::Command::Watch(_)),
     );
+    let format = cli.global.log_format;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -50,7 +51,7 @@ fn main() {
         let run = kubectl_netscaler::run(cli, cancel.clone());
         tokio::pin!(run);
         tokio::select! {
-            r = &mut run => report(r),
+            r = &mut run => report(r, format),
             () = interrupted() => {
                 note("interrupted");
                 cancel.cancel();
@@ -76,12 +77,17 @@ fn note(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
-fn report(r: Result<ExitStatus>) -> ExitStatus {
+fn report(r: Result<ExitStatus>, format: LogFormat) -> ExitStatus {
     match r {
         Ok(status) => status,
         Err(e) => {
-            note(&format!("error: {e}"));
-            e.exit_status()
+            let status = e.exit_status();
+            match format {
+                // One JSON record, as every other line on stderr.
+                LogFormat::Json => tracing::error!(exit_code = status.code(), "{e}"),
+                LogFormat::Text => note(&format!("error: {e}")),
+            }
+            status
         }
     }
 }

@@ -20,6 +20,8 @@ pub struct Printer {
     color_err: bool,
     stderr_terminal: bool,
     stdout_closed: AtomicBool,
+    /// `--log-format json`: warnings and notes on stderr are JSON log records too.
+    json_logs: bool,
 }
 
 impl Printer {
@@ -29,7 +31,14 @@ impl Printer {
             color_err: use_color_stderr(arg),
             stderr_terminal: std::io::stderr().is_terminal(),
             stdout_closed: AtomicBool::new(false),
+            json_logs: false,
         }
+    }
+
+    /// With `--log-format json`, what goes to stderr goes as JSON log records (one per line).
+    pub fn with_json_logs(mut self, json: bool) -> Printer {
+        self.json_logs = json;
+        self
     }
 
     /// Whether data on stdout is coloured.
@@ -55,6 +64,10 @@ impl Printer {
 
     /// One line for the operator on stderr (notes, results, summaries).
     pub fn note(&self, line: &str) {
+        if self.json_logs {
+            tracing::warn!("{line}");
+            return;
+        }
         let _ = writeln!(std::io::stderr().lock(), "{line}");
     }
 
@@ -64,6 +77,16 @@ impl Printer {
         for d in diags {
             if d.level == Level::Info {
                 tracing::info!(
+                    node = d.subject.node().unwrap_or(""),
+                    service = d.subject.service_name().unwrap_or_default(),
+                    reason = d.reason,
+                    "{}",
+                    d.message
+                );
+                continue;
+            }
+            if self.json_logs {
+                tracing::warn!(
                     node = d.subject.node().unwrap_or(""),
                     service = d.subject.service_name().unwrap_or_default(),
                     reason = d.reason,

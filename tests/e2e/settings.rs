@@ -245,3 +245,35 @@ fn the_confirmation_prompt_names_the_adc_and_the_cluster() {
     assert_eq!(status.code(), Some(6), "{text}");
     bed.assert_no_adc_writes("a declined apply");
 }
+
+/// `--log-format json`: errors are JSON records on stderr too, not plain lines.
+#[test]
+fn errors_are_json_records_with_log_format_json() {
+    let out = netscaler(&[
+        "plan",
+        "--log-format",
+        "json",
+        "--cluster-file",
+        "/nonexistent/cluster.yaml",
+    ])
+    .expect(2);
+    let lines: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let record: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("stderr line is not JSON ({e}): {line}"));
+        assert_eq!(record["level"], "ERROR", "{record}");
+        assert_eq!(record["fields"]["exit_code"], 2, "{record}");
+        assert!(
+            record["fields"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("--cluster-file /nonexistent/cluster.yaml"),
+            "{record}"
+        );
+    }
+}
