@@ -589,6 +589,9 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
         Mode::Routes => None,
         Mode::Vxlan => Some(vxlan_params(settings, cluster_cidr, vni, port)?),
     };
+    if let Some(v) = &vxlan {
+        check_vtep_ip_is_no_nodes(v.vtep_ip, facts)?;
+    }
 
     let mut planner = Planner {
         settings,
@@ -728,8 +731,40 @@ fn require_adc_pod_cidr(
 /// `adcPodCidr` are required, and a missing one is reported before anything is contacted.
 pub fn check_offline(settings: &ModelSettings) -> Result<(), InputError> {
     if settings.mode == ModeSetting::Vxlan {
-        require_vtep_ip(settings)?;
-        require_adc_pod_cidr(settings, settings.cluster_cidr)?;
+        require_vxlan_settings(settings, settings.cluster_cidr)?;
+    }
+    Ok(())
+}
+
+/// `vtepIp` and `adcPodCidr`, both reported when both are missing.
+fn require_vxlan_settings(
+    s: &ModelSettings,
+    cluster_cidr: Option<Ipv4Net>,
+) -> Result<(Ipv4Addr, Ipv4Net), InputError> {
+    match (require_vtep_ip(s), require_adc_pod_cidr(s, cluster_cidr)) {
+        (Ok(ip), Ok(net)) => Ok((ip, net)),
+        (Err(a), Err(b)) => Err(InputError(format!(
+            "2 settings are missing:\n  {}\n  {}",
+            a.0, b.0
+        ))),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
+/// The VTEP is the ADC's own SNIP on the node network: a node's address there (an address of
+/// the Node, or its flannel public IP) is a settings mistake that would send every node's
+/// overlay traffic for the ADC to that node.
+fn check_vtep_ip_is_no_nodes(vtep_ip: Ipv4Addr, facts: &ClusterFacts) -> Result<(), InputError> {
+    let ip = vtep_ip.to_string();
+    for n in facts.nodes.iter().filter(|n| !n.is_adc_node()) {
+        let public = n.flannel.get(ANN_PUBLIC_IP).map(String::as_str);
+        let holds = n.addresses.iter().any(|(_, a)| *a == ip) || public == Some(ip.as_str());
+        if holds {
+            return Err(InputError(format!(
+                "vtepIp: {ip} is an address of node {}; set --vtep-ip to the ADC's own SNIP on the node network",
+                n.name
+            )));
+        }
     }
     Ok(())
 }
@@ -740,8 +775,7 @@ fn vxlan_params(
     vni: u32,
     port: u16,
 ) -> Result<VxlanParams, InputError> {
-    let vtep_ip = require_vtep_ip(s)?;
-    let adc_pod_cidr = require_adc_pod_cidr(s, Some(cluster_cidr))?;
+    let (vtep_ip, adc_pod_cidr) = require_vxlan_settings(s, Some(cluster_cidr))?;
     if !cluster_cidr.contains(&adc_pod_cidr) {
         return Err(InputError(format!(
             "adcPodCidr: {adc_pod_cidr} is outside the cluster CIDR {cluster_cidr}"

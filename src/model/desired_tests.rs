@@ -1326,3 +1326,36 @@ fn a_net_conf_vni_that_is_not_a_vni_is_an_input_error_in_vxlan_mode_only() {
     s.cluster_cidr = None;
     assert_eq!(plan(&s, &facts).mode, Mode::Routes);
 }
+
+#[test]
+fn missing_vxlan_settings_are_reported_together() {
+    let mut s = settings();
+    s.vtep_ip = None;
+    s.adc_pod_cidr = None;
+    let err = plan_err(&s, &cluster(vec![node("n1", 1)]));
+    assert!(err.contains("2 settings are missing"), "{err}");
+    assert!(err.contains("vtepIp: required in vxlan mode"), "{err}");
+    assert!(err.contains("adcPodCidr: required in vxlan mode"), "{err}");
+    s.mode = ModeSetting::Vxlan;
+    let err = check_offline(&s).unwrap_err().0;
+    assert!(
+        err.contains("vtepIp") && err.contains("adcPodCidr"),
+        "{err}"
+    );
+    // One missing: that one alone.
+    let mut s = settings();
+    s.vtep_ip = None;
+    let err = plan_err(&s, &cluster(vec![node("n1", 1)]));
+    assert!(err.starts_with("vtepIp: required"), "{err}");
+}
+
+#[test]
+fn a_vtep_ip_that_is_a_node_address_is_refused() {
+    let mut s = settings();
+    s.vtep_ip = Some(ip("192.0.2.21"));
+    let err = plan_err(&s, &cluster(vec![node("n1", 1)]));
+    assert!(
+        err.contains("vtepIp: 192.0.2.21 is an address of node n1"),
+        "{err}"
+    );
+}
