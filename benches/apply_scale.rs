@@ -19,13 +19,6 @@ use std::time::{Duration, Instant};
 const SEED: u64 = 0x5eed;
 const CLUSTER: &str = "bench";
 
-fn env_usize(key: &str, default: usize) -> usize {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn emulator(latency: Duration) -> Emulator {
     let adc = Emulator::start(EmulatorOptions {
         latency,
@@ -132,8 +125,8 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let nodes = env_usize("NODES", 5000);
-    let latency = Duration::from_millis(env_usize("LATENCY_MS", 2) as u64);
+    let nodes = support::env_usize("NODES", 5000);
+    let latency = Duration::from_millis(support::env_usize("LATENCY_MS", 2) as u64);
     eprintln!(
         "apply_scale: {nodes} nodes, {} ms added per NITRO request",
         latency.as_millis()

@@ -195,11 +195,9 @@ fn kubectl_completes_the_plugin_through_its_completer() {
     assert!(text.lines().any(|l| l == "plan"), "{text}");
 }
 
-/// The bash script completes subcommands, their flags and flag values when bash runs it
-/// (skipped where there is no bash). It runs the generated script (the same as the committed
-/// one, see `generated_files_are_fresh`), so it does not race that test's UPDATE_GENERATED run.
-#[test]
-fn generated_bash_completion_completes_in_bash() {
+/// The generated bash script (the same as the committed one, see `generated_files_are_fresh`),
+/// written to a fresh directory, so a test does not race that test's UPDATE_GENERATED run.
+fn generated_bash_script() -> (tempfile::TempDir, PathBuf) {
     let (_, contents) = kubectl_netscaler::cli::generate::files()
         .into_iter()
         .find(|(p, _)| p.ends_with("kubectl-netscaler.bash"))
@@ -207,6 +205,15 @@ fn generated_bash_completion_completes_in_bash() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("kubectl-netscaler.bash");
     std::fs::write(&script, contents).unwrap();
+    (dir, script)
+}
+
+/// The bash script completes subcommands, their flags and flag values when bash runs it
+/// (skipped where there is no bash). It runs the generated script (the same as the committed
+/// one, see `generated_files_are_fresh`), so it does not race that test's UPDATE_GENERATED run.
+#[test]
+fn generated_bash_completion_completes_in_bash() {
+    let (_dir, script) = generated_bash_script();
     let bash = |words: &[&str]| -> Option<Vec<String>> {
         // As bash calls a completion function: COMP_WORDS/COMP_CWORD, then
         // `_fn <command> <word being completed> <previous word>`.
@@ -257,13 +264,7 @@ fn generated_bash_completion_completes_in_bash() {
 /// on PATH the static answers, with it the dynamic ones (kubeconfig contexts, file names).
 #[test]
 fn generated_bash_completion_completes_kubectl_netscaler() {
-    let (_, contents) = kubectl_netscaler::cli::generate::files()
-        .into_iter()
-        .find(|(p, _)| p.ends_with("kubectl-netscaler.bash"))
-        .expect("a bash completion script is generated");
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("kubectl-netscaler.bash");
-    std::fs::write(&script, contents).unwrap();
+    let (dir, script) = generated_bash_script();
     let bin_dir = dir.path().join("bin");
     std::fs::create_dir(&bin_dir).unwrap();
     std::os::unix::fs::symlink(

@@ -2,6 +2,7 @@
 //! fake API server and as an installed kubectl plugin. Output formats are pinned by golden
 //! files in `tests/golden/plan/` (regenerate with `UPDATE_GOLDEN=1`, then read them).
 
+use crate::support::unreachable_kubeconfig;
 use crate::support::{self, Outcome, assert_same_plan, fixture, golden, netscaler};
 use netscaler_testbed::kubeapi::{FakeApiServer, KubeFault};
 use pretty_assertions::assert_eq;
@@ -465,17 +466,6 @@ fn strict_does_not_write_a_plan_file() {
 
 // ---------------------------------------------------------------------------------------------
 // Settings and input errors (exit 2), Kubernetes errors (exit 3)
-
-/// A kubeconfig whose API server is 127.0.0.1:9 (discard; nothing listens there).
-fn unreachable_kubeconfig(dir: &Path) -> PathBuf {
-    let p = dir.join("unreachable.kubeconfig");
-    std::fs::write(
-        &p,
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster:\n    server: https://127.0.0.1:9\ncontexts:\n- name: gone\n  context:\n    cluster: gone\n    user: gone\ncurrent-context: gone\nusers:\n- name: gone\n  user:\n    token: not-used\n",
-    )
-    .unwrap();
-    p
-}
 
 #[test]
 fn unreachable_api_server_is_exit_3() {

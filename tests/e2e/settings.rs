@@ -3,19 +3,8 @@
 //! does not exist, a bad ADC setting is still exit 2 naming the setting — and a snapshot that
 //! is not a cluster is exit 2 naming the file and saying what was expected.
 
-use crate::support::{fixture, netscaler};
-use std::path::{Path, PathBuf};
-
-/// A kubeconfig whose API server is 127.0.0.1:9 (discard; nothing listens there).
-fn unreachable_kubeconfig(dir: &Path) -> PathBuf {
-    let p = dir.join("unreachable.kubeconfig");
-    std::fs::write(
-        &p,
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster:\n    server: https://127.0.0.1:9\ncontexts:\n- name: gone\n  context:\n    cluster: gone\n    user: gone\ncurrent-context: gone\nusers:\n- name: gone\n  user:\n    token: not-used\n",
-    )
-    .unwrap();
-    p
-}
+use crate::support::{fixture, netscaler, unreachable_kubeconfig};
+use std::path::Path;
 
 #[test]
 fn bad_adc_settings_are_exit_2_before_the_cluster_or_adc_is_contacted() {

@@ -223,3 +223,14 @@ pub fn assert_same_plan(a: &serde_json::Value, b: &serde_json::Value) {
         pretty_assertions::assert_eq!(a[key], b[key], "{key}");
     }
 }
+
+/// A kubeconfig whose API server is 127.0.0.1:9 (discard; nothing listens there).
+pub fn unreachable_kubeconfig(dir: &Path) -> PathBuf {
+    let p = dir.join("unreachable.kubeconfig");
+    std::fs::write(
+        &p,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster:\n    server: https://127.0.0.1:9\ncontexts:\n- name: gone\n  context:\n    cluster: gone\n    user: gone\ncurrent-context: gone\nusers:\n- name: gone\n  user:\n    token: not-used\n",
+    )
+    .unwrap();
+    p
+}
