@@ -192,8 +192,8 @@ json\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -s y -l yes -d 'Do not ask for confirmation'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l dry-run -d 'Show the changes (as diff does) and write nothing'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l allow-mass-delete -d 'Allow a change set over the delete limit (or deleting every managed object)'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l save-config -d 'Save the ADC configuration (nsconfig save) at the end [default]'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l no-save-config -d 'Do not save the ADC configuration at the end'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l save-config -d 'Save the ADC configuration (apply/teardown: at the end; watch: at most every 5 minutes, only when it changed) [default]'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l no-save-config -d 'Do not save the ADC configuration'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l strict -d 'Turn diagnostics (skipped nodes, conflicts) into an error (exit 2)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
@@ -239,8 +239,8 @@ json\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s y -l yes -d 'Do not ask for confirmation'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l dry-run -d 'Show the changes (as diff does) and write nothing'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l allow-mass-delete -d 'Allow a change set over the delete limit (or deleting every managed object)'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l save-config -d 'Save the ADC configuration (nsconfig save) at the end [default]'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l no-save-config -d 'Do not save the ADC configuration at the end'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l save-config -d 'Save the ADC configuration (apply/teardown: at the end; watch: at most every 5 minutes, only when it changed) [default]'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l no-save-config -d 'Do not save the ADC configuration'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l strict -d 'Turn diagnostics (skipped nodes, conflicts) into an error (exit 2)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
@@ -249,7 +249,7 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand tear
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l debounce -d 'Coalesce cluster events: the first after a quiet spell is reconciled at once, the ones within this window after it together at its end (watch.debounce) [default: 1s]' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l resync-interval -d 'Re-read the ADC\'s owned scope this often and repair drift made by hand (watch.resyncInterval) [default: 5m]' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l metrics-addr -d 'Serve Prometheus metrics at /metrics, and /healthz and /readyz, on HOST:PORT (watch.metricsAddr) [default: off]' -r
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l max-delete-percent -d 'Refuse a reconcile deleting more than this percentage of the managed objects [default: 50]' -r
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l max-delete-percent -d 'Refuse a change set deleting more than this percentage of the managed objects [default: 50]' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l lock-namespace -d 'Namespace of the Lease that keeps two writers apart' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l context -d 'The kubeconfig context to use' -r
@@ -283,9 +283,9 @@ always\t''
 never\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l log-format -d 'Log line format on stderr' -r -f -a "text\t''
 json\t''"
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l allow-mass-delete -d 'Allow a reconcile over the delete limit (or deleting every managed object)'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l save-config -d 'Save the ADC configuration (at most every 5 minutes, only when it changed) [default]'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l no-save-config -d 'Never save the ADC configuration'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l allow-mass-delete -d 'Allow a change set over the delete limit (or deleting every managed object)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l save-config -d 'Save the ADC configuration (apply/teardown: at the end; watch: at most every 5 minutes, only when it changed) [default]'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l no-save-config -d 'Do not save the ADC configuration'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l strict -d 'Turn diagnostics (skipped nodes, conflicts) into an error (exit 2)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'

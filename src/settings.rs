@@ -1,7 +1,7 @@
 //! Settings: flags > environment > `--config` YAML file > defaults (SPEC §5), validated before
 //! anything is contacted. Every error names the setting (config key and flag) that is wrong.
 
-use crate::cli::{ModeArg, NotReadyArg, SettingsArgs, WriteArgs};
+use crate::cli::{ModeArg, NotReadyArg, SafetyArgs, SettingsArgs};
 use crate::error::{Error, Result};
 use crate::model::selector::LabelSelector;
 use crate::model::{ModeSetting, ModelSettings, NotReadyPolicy, VtepMacSetting, normalize_mac};
@@ -214,7 +214,7 @@ pub fn read_config_file(path: &Path) -> Result<ConfigFile> {
 impl Settings {
     /// Resolves flags (and the environment, which clap folds into the ADC flags) over the
     /// config file over defaults, and validates everything that can be checked offline.
-    pub fn resolve(args: &SettingsArgs, write: Option<&WriteArgs>) -> Result<Settings> {
+    pub fn resolve(args: &SettingsArgs, write: Option<&SafetyArgs>) -> Result<Settings> {
         let file = match &args.config {
             Some(p) => read_config_file(p)?,
             None => ConfigFile::default(),
@@ -794,11 +794,7 @@ mod tests {
             debounce: None,
             resync_interval: None,
             metrics_addr: None,
-            max_delete_percent: None,
-            allow_mass_delete: false,
-            save_config: false,
-            no_save_config: false,
-            lock_namespace: "kube-system".into(),
+            safety: SafetyArgs::default(),
         };
         let none = WatchConfig::default();
         assert_eq!(

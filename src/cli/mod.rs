@@ -67,37 +67,8 @@ pub struct WatchArgs {
     /// (watch.metricsAddr) [default: off]
     #[arg(long, value_name = "HOST:PORT")]
     pub metrics_addr: Option<String>,
-    /// Refuse a reconcile deleting more than this percentage of the managed objects [default: 50]
-    #[arg(long, value_name = "PERCENT")]
-    pub max_delete_percent: Option<u8>,
-    /// Allow a reconcile over the delete limit (or deleting every managed object)
-    #[arg(long)]
-    pub allow_mass_delete: bool,
-    /// Save the ADC configuration (at most every 5 minutes, only when it changed) [default]
-    #[arg(long, overrides_with = "no_save_config")]
-    pub save_config: bool,
-    /// Never save the ADC configuration
-    #[arg(long)]
-    pub no_save_config: bool,
-    /// Namespace of the Lease that keeps two writers apart
-    #[arg(long, value_name = "NAMESPACE", default_value = "kube-system")]
-    pub lock_namespace: String,
-}
-
-impl WatchArgs {
-    /// The write options `watch` shares with apply and teardown, for the settings.
-    pub fn write_args(&self) -> WriteArgs {
-        WriteArgs {
-            yes: true,
-            dry_run: false,
-            output: DiffOutput::Table,
-            max_delete_percent: self.max_delete_percent,
-            allow_mass_delete: self.allow_mass_delete,
-            save_config: self.save_config,
-            no_save_config: self.no_save_config,
-            lock_namespace: self.lock_namespace.clone(),
-        }
-    }
+    #[command(flatten)]
+    pub safety: SafetyArgs,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -261,21 +232,41 @@ pub struct WriteArgs {
     /// Output format of the change list
     #[arg(short, long, value_enum, default_value_t = DiffOutput::Table)]
     pub output: DiffOutput,
+    #[command(flatten)]
+    pub safety: SafetyArgs,
+}
+
+/// What every writer (apply, teardown, watch) shares: the brake, saving, the writer lock.
+#[derive(Debug, Args, Clone)]
+pub struct SafetyArgs {
     /// Refuse a change set deleting more than this percentage of the managed objects [default: 50]
     #[arg(long, value_name = "PERCENT")]
     pub max_delete_percent: Option<u8>,
     /// Allow a change set over the delete limit (or deleting every managed object)
     #[arg(long)]
     pub allow_mass_delete: bool,
-    /// Save the ADC configuration (nsconfig save) at the end [default]
+    /// Save the ADC configuration (apply/teardown: at the end; watch: at most every 5 minutes,
+    /// only when it changed) [default]
     #[arg(long, overrides_with = "no_save_config")]
     pub save_config: bool,
-    /// Do not save the ADC configuration at the end
+    /// Do not save the ADC configuration
     #[arg(long)]
     pub no_save_config: bool,
     /// Namespace of the Lease that keeps two writers apart
     #[arg(long, value_name = "NAMESPACE", default_value = "kube-system")]
     pub lock_namespace: String,
+}
+
+impl Default for SafetyArgs {
+    fn default() -> Self {
+        SafetyArgs {
+            max_delete_percent: None,
+            allow_mass_delete: false,
+            save_config: false,
+            no_save_config: false,
+            lock_namespace: "kube-system".into(),
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone)]

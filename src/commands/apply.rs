@@ -89,7 +89,7 @@ pub async fn run(
     out: &render::Printer,
     cancel: &CancellationToken,
 ) -> Result<ExitStatus> {
-    let settings = Settings::resolve(&cli.settings, Some(args))?;
+    let settings = Settings::resolve(&cli.settings, Some(&args.safety))?;
     if !args.dry_run {
         // Refuse at once, before anything is contacted, rather than after the read phase.
         require_confirmation_channel(verb, args)?;
@@ -102,7 +102,7 @@ pub async fn run(
         false => Some(
             LeaseLock::acquire(
                 &kube,
-                &args.lock_namespace,
+                &args.safety.lock_namespace,
                 &settings.model.cluster,
                 Wait::RefuseLive,
             )
@@ -145,7 +145,7 @@ async fn execute_prepared(
         return Ok(ExitStatus::Success);
     }
     if verb == Verb::Apply {
-        brake(&p.settings, p, args.allow_mass_delete)?;
+        brake(&p.settings, p, args.safety.allow_mass_delete)?;
     }
     if let Some(change) = &p.changes.node {
         // Found now rather than after the ADC was changed.
@@ -251,7 +251,7 @@ async fn write(
             .err(),
         None => None,
     };
-    let save = p.settings.save_config && !args.no_save_config;
+    let save = p.settings.save_config && !args.safety.no_save_config;
     if save && outcome.succeeded > 0 {
         if let Err(e) = p.nitro.save_config().await {
             out.note(&format!(

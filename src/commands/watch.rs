@@ -47,7 +47,7 @@ pub async fn run(
     _out: &Printer,
     cancel: &CancellationToken,
 ) -> Result<ExitStatus> {
-    let settings = Settings::resolve(&cli.settings, Some(&args.write_args()))?;
+    let settings = Settings::resolve(&cli.settings, Some(&args.safety))?;
     let watch = WatchSettings::resolve(args, &settings.watch_file)?;
     let (kube, settings) = connect_cluster(cli, settings).await?;
     let metrics = Metrics::new();
@@ -90,9 +90,9 @@ pub async fn run(
         unsaved: false,
         last_save: None,
         reporters: BTreeMap::new(),
-        allow_mass_delete: args.allow_mass_delete,
+        allow_mass_delete: args.safety.allow_mass_delete,
     };
-    let result = ctl.run(&mut rx, cancel, &args.lock_namespace).await;
+    let result = ctl.run(&mut rx, cancel, &args.safety.lock_namespace).await;
     if let Some(nitro) = ctl.nitro.take() {
         nitro.logout().await;
     }
