@@ -67,6 +67,8 @@ pub struct ModelSettings {
     pub node_selector: Option<LabelSelector>,
     pub node_address_type: String,
     pub not_ready: NotReadyPolicy,
+    /// Manage service groups for opted-in Services (SPEC §3).
+    pub services: bool,
 }
 
 /// A settings problem that only shows once the cluster is known (exit 2).
