@@ -3,7 +3,9 @@
 
 use super::facts::*;
 use super::object::{AdcObject, Subject, normalize_mac};
+use super::scope::ServiceScope;
 use super::selector::LabelSelector;
+use super::services::{EligibleNode, service_objects};
 use ipnet::Ipv4Net;
 use serde::Serialize;
 use serde_json::json;
@@ -168,6 +170,9 @@ pub struct Desired {
     pub diagnostics: Vec<Diagnostic>,
     /// Nodes planned, by name.
     pub planned_nodes: usize,
+    /// The marker of this cluster's service objects when the run manages services (the
+    /// setting is on and the Services were read).
+    pub services: Option<ServiceScope>,
 }
 
 /// `-n/--cluster-cidr` etc. are settings; this resolves the cluster CIDR from them or flannel.
@@ -635,6 +640,7 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
     let mut macs: HashMap<String, String> = HashMap::new();
     let mut adc = Vec::with_capacity(candidates.len() * 3 + 3);
     let mut planned = 0;
+    let mut eligible = Vec::new();
     for c in candidates {
         let name = c.facts.name.as_str();
         if let Some(owner) = cidrs.owner_of(c.cidr) {
@@ -654,6 +660,15 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
         }
         cidrs.claim(c.cidr, name);
         planned += 1;
+        eligible.push(EligibleNode {
+            name: name.to_string(),
+            address: c
+                .facts
+                .addresses
+                .iter()
+                .filter(|(t, _)| *t == settings.node_address_type)
+                .find_map(|(_, a)| a.parse().ok()),
+        });
         let (network, netmask) = (c.cidr.network(), c.cidr.netmask());
         adc.push(AdcObject::route(network, netmask, c.gateway).for_node(name));
         if let (Some(mac), Some(vtep)) = (c.mac, c.vtep) {
@@ -680,12 +695,23 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
             },
         });
     }
+    let services = (settings.services && facts.services_read)
+        .then(|| ServiceScope::for_cluster(&settings.cluster));
+    let mut service_diags = Vec::new();
+    if let Some(scope) = &services {
+        eligible.sort_by(|a, b| a.name.cmp(&b.name));
+        let (objects, diags) =
+            service_objects(&settings.cluster, &scope.marker, &facts.services, &eligible);
+        adc.extend(objects);
+        service_diags = diags;
+    }
     adc.sort();
 
     let mut diagnostics = cluster_diags;
     let mut node_diags = planner.diagnostics;
     node_diags.sort_by(|a, b| a.subject.cmp(&b.subject));
     diagnostics.extend(node_diags);
+    diagnostics.extend(service_diags);
     Ok(Desired {
         cluster: settings.cluster.clone(),
         mode,
@@ -695,6 +721,7 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
         adc_node,
         diagnostics,
         planned_nodes: planned,
+        services,
     })
 }
 

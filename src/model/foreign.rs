@@ -337,6 +337,7 @@ mod tests {
             adc_node: None,
             diagnostics: Vec::new(),
             planned_nodes: 3,
+            services: None,
         };
         desired.exclude_foreign_conflicts(c);
         assert!(
