@@ -5,7 +5,7 @@ use super::facts::*;
 use super::object::{AdcObject, Subject, normalize_mac};
 use super::scope::ServiceScope;
 use super::selector::LabelSelector;
-use super::services::{EligibleNode, service_objects};
+use super::services::{EligibleNode, PlannedService, service_objects};
 use ipnet::Ipv4Net;
 use serde::Serialize;
 use serde_json::json;
@@ -173,6 +173,8 @@ pub struct Desired {
     /// The marker of this cluster's service objects when the run manages services (the
     /// setting is on and the Services were read).
     pub services: Option<ServiceScope>,
+    /// The opted-in Services planned, by namespace and name.
+    pub planned_services: Vec<PlannedService>,
 }
 
 /// `-n/--cluster-cidr` etc. are settings; this resolves the cluster CIDR from them or flannel.
@@ -698,12 +700,13 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
     let services = (settings.services && facts.services_read)
         .then(|| ServiceScope::for_cluster(&settings.cluster));
     let mut service_diags = Vec::new();
+    let mut planned_services = Vec::new();
     if let Some(scope) = &services {
         eligible.sort_by(|a, b| a.name.cmp(&b.name));
-        let (objects, diags) =
-            service_objects(&settings.cluster, &scope.marker, &facts.services, &eligible);
-        adc.extend(objects);
-        service_diags = diags;
+        let planned = service_objects(&settings.cluster, &scope.marker, &facts.services, &eligible);
+        adc.extend(planned.objects);
+        service_diags = planned.diagnostics;
+        planned_services = planned.planned;
     }
     adc.sort();
 
@@ -722,6 +725,7 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
         diagnostics,
         planned_nodes: planned,
         services,
+        planned_services,
     })
 }
 

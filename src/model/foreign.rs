@@ -338,6 +338,7 @@ mod tests {
             diagnostics: Vec::new(),
             planned_nodes: 3,
             services: None,
+            planned_services: Vec::new(),
         };
         desired.exclude_foreign_conflicts(c);
         assert!(

@@ -96,6 +96,18 @@ pub struct EligibleNode {
     pub address: Option<Ipv4Addr>,
 }
 
+/// What the plan does for one opted-in Service, for the plan's services table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedService {
+    /// The Service.
+    pub subject: Subject,
+    pub group: String,
+    pub vserver: String,
+    pub mode: MemberMode,
+    /// Whether the tool creates the vserver (`kubectl-netscaler.io/vip`).
+    pub creates_vserver: bool,
+}
+
 /// The service group name of a Service port (SPEC §3): `k8s-<cluster>-<namespace>-<service>-<port>`,
 /// shortened past 127 characters to its first 118, `-` and 8 hex digits of its SHA-256.
 pub fn group_name(cluster: &str, namespace: &str, service: &str, port: u16) -> String {
@@ -266,7 +278,7 @@ impl ServicePlan<'_> {
         cluster: &str,
         marker: &str,
         nodes: &[EligibleNode],
-    ) -> Option<Vec<AdcObject>> {
+    ) -> Option<(PlannedService, Vec<AdcObject>)> {
         let vserver = self.annotation(ANN_LBVSERVER)?.to_string();
         if !valid_name(&vserver) {
             return self.refuse(
@@ -320,7 +332,14 @@ impl ServicePlan<'_> {
             )));
         }
         out.push(for_us(AdcObject::lbvserver_binding(&vserver, &group)));
-        Some(out)
+        let planned = PlannedService {
+            subject: self.subject(),
+            group,
+            vserver,
+            mode,
+            creates_vserver: vip.is_some(),
+        };
+        Some((planned, out))
     }
 
     fn members(
@@ -412,6 +431,14 @@ fn port_list(ports: &[ServicePortFacts]) -> String {
         .join(", ")
 }
 
+/// What the service side plans: the objects, the Services planned and the diagnostics.
+#[derive(Debug, Default)]
+pub struct ServiceObjects {
+    pub objects: Vec<AdcObject>,
+    pub planned: Vec<PlannedService>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
 /// The service objects and diagnostics of every opted-in Service. `nodes` are the eligible
 /// (planned) nodes.
 pub fn service_objects(
@@ -419,7 +446,8 @@ pub fn service_objects(
     marker: &str,
     services: &[ServiceFacts],
     nodes: &[EligibleNode],
-) -> (Vec<AdcObject>, Vec<Diagnostic>) {
+) -> ServiceObjects {
+    let mut planned = Vec::new();
     let mut objects = Vec::new();
     let mut diagnostics = Vec::new();
     // Two Services must not claim one group name (only possible through shortening), nor ask
@@ -434,7 +462,7 @@ pub fn service_objects(
             facts,
             diagnostics: Vec::new(),
         };
-        if let Some(mut objs) = plan.plan(cluster, marker, nodes) {
+        if let Some((this, mut objs)) = plan.plan(cluster, marker, nodes) {
             let group = objs[0].key().values[0].to_string();
             let me = format!("{}/{}", facts.namespace, facts.name);
             let created = objs.iter().position(|o| o.kind == ResourceKind::Lbvserver);
@@ -455,6 +483,7 @@ pub fn service_objects(
                 objs.remove(i);
                 names.insert(group, me);
                 objects.extend(objs);
+                planned.push(this);
             } else if let Some((_, (_, other))) = same_vserver {
                 plan.diag(
                     Level::Warning,
@@ -470,11 +499,16 @@ pub fn service_objects(
                 }
                 names.insert(group, me);
                 objects.extend(objs);
+                planned.push(this);
             }
         }
         diagnostics.extend(plan.diagnostics);
     }
-    (objects, diagnostics)
+    ServiceObjects {
+        objects,
+        planned,
+        diagnostics,
+    }
 }
 
 #[cfg(test)]

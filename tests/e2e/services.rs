@@ -66,11 +66,31 @@ fn plan_from_a_snapshot_shows_service_groups_members_and_bindings() {
     );
     assert_eq!(plan["scope"]["services"]["marker"], MARKER);
 
-    let table = plan_snapshot(&["-o", "wide"]);
-    table
+    let table = plan_snapshot(&["-o", "table"]);
+    let services: Vec<&str> = table
+        .status(0)
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("services ("))
+        .take_while(|l| !l.is_empty())
+        .map(str::trim_end)
+        .collect();
+    assert_eq!(
+        services,
+        [
+            "services (2):",
+            "SERVICE    SERVICEGROUP             VSERVER            MEMBERS MODE   MEMBERS",
+            "shop/api   k8s-prod-shop-api-9090   vs-api (created)   pods           2",
+            "shop/web   k8s-prod-shop-web-80     vs-web             nodeport       2",
+        ],
+        "{}",
+        table.stdout
+    );
+    plan_snapshot(&["-o", "wide"])
         .status(0)
         .stdout_has("servicegroup member (4):")
-        .stdout_has("k8s-prod-shop-web-80     192.0.2.21   30080   1        shop/web");
+        .stdout_has("k8s-prod-shop-web-80     192.0.2.21   30080   1        shop/web")
+        .stdout_has("192.0.2.21:30080,192.0.2.23:30080");
 
     // A warning for one Service fails the run only with --strict.
     plan_snapshot(&["--strict"]).status(2);
