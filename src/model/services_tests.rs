@@ -511,3 +511,52 @@ fn long_group_names_are_shortened_with_a_hash() {
         AdcObject::servicegroup(&name, "TCP", MARKER).key().values[0]
     );
 }
+
+#[test]
+fn services_sharing_a_created_vserver_create_it_once_and_conflicting_ones_are_reported() {
+    let vip = |name: &str, vip: &str| {
+        service(
+            name,
+            "ClusterIP",
+            json!({"kubectl-netscaler.io/lbvserver": "vs-shared", "kubectl-netscaler.io/vip": vip}),
+            json!([{"port": 80}]),
+        )
+    };
+    let d = plan(
+        &settings(),
+        &facts(
+            three_nodes(),
+            &[
+                vip("a", "192.0.2.80:80"),
+                vip("b", "192.0.2.80:80"),
+                vip("c", "192.0.2.99:80"),
+            ],
+            &[],
+        ),
+    );
+    let vservers: Vec<_> = d
+        .adc
+        .iter()
+        .filter(|o| o.kind == ResourceKind::Lbvserver)
+        .collect();
+    assert_eq!(vservers.len(), 1);
+    assert_eq!(vservers[0].get("ipv46").unwrap().to_string(), "192.0.2.80");
+    let bindings: Vec<_> = d
+        .adc
+        .iter()
+        .filter(|o| o.kind == ResourceKind::LbvserverBinding)
+        .map(|o| o.get("servicegroupname").unwrap().to_string())
+        .collect();
+    assert_eq!(bindings, ["k8s-prod-shop-a-80", "k8s-prod-shop-b-80"]);
+    assert_eq!(
+        diags(&d),
+        [(Level::Warning, Some("shop/c".into()), "ConflictingVserver")]
+    );
+    assert_eq!(
+        d.planned_services
+            .iter()
+            .map(|p| p.group.as_str())
+            .collect::<Vec<_>>(),
+        ["k8s-prod-shop-a-80", "k8s-prod-shop-b-80"]
+    );
+}
