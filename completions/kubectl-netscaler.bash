@@ -65,7 +65,7 @@ _kubectl__netscaler() {
 
     case "${cmd}" in
         kubectl__netscaler)
-            opts="-n -v -h -V --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version plan diff apply teardown watch version help"
+            opts="-n -v -h -V --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --services --no-services --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version plan diff apply teardown watch version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -231,7 +231,7 @@ _kubectl__netscaler() {
             return 0
             ;;
         kubectl__netscaler__subcmd__apply)
-            opts="-y -o -n -v -h -V --yes --dry-run --output --max-delete-percent --allow-mass-delete --save-config --no-save-config --lock-namespace --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version"
+            opts="-y -o -n -v -h -V --yes --dry-run --output --max-delete-percent --allow-mass-delete --save-config --no-save-config --lock-namespace --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --services --no-services --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -413,7 +413,7 @@ _kubectl__netscaler() {
             return 0
             ;;
         kubectl__netscaler__subcmd__diff)
-            opts="-o -n -v -h -V --output --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version"
+            opts="-o -n -v -h -V --output --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --services --no-services --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -699,7 +699,7 @@ _kubectl__netscaler() {
             return 0
             ;;
         kubectl__netscaler__subcmd__plan)
-            opts="-o -n -v -h -V --output --cluster-file --out --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version"
+            opts="-o -n -v -h -V --output --cluster-file --out --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --services --no-services --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -903,7 +903,7 @@ _kubectl__netscaler() {
             return 0
             ;;
         kubectl__netscaler__subcmd__teardown)
-            opts="-y -o -n -v -h -V --yes --dry-run --output --max-delete-percent --allow-mass-delete --save-config --no-save-config --lock-namespace --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version"
+            opts="-y -o -n -v -h -V --yes --dry-run --output --max-delete-percent --allow-mass-delete --save-config --no-save-config --lock-namespace --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --services --no-services --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1085,7 +1085,7 @@ _kubectl__netscaler() {
             return 0
             ;;
         kubectl__netscaler__subcmd__version)
-            opts="-o -n -v -h -V --output --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version"
+            opts="-o -n -v -h -V --output --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --services --no-services --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1259,7 +1259,7 @@ _kubectl__netscaler() {
             return 0
             ;;
         kubectl__netscaler__subcmd__watch)
-            opts="-n -v -h -V --debounce --resync-interval --metrics-addr --max-delete-percent --allow-mass-delete --save-config --no-save-config --lock-namespace --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version"
+            opts="-n -v -h -V --debounce --resync-interval --metrics-addr --max-delete-percent --allow-mass-delete --save-config --no-save-config --lock-namespace --kubeconfig --context --cluster --user --namespace --request-timeout --config --cluster-name --mode --vxlan-id --vxlan-port --vtep-ip --vtep-mac --adc-pod-cidr --overlay-ip --cluster-cidr --node-selector --node-address-type --not-ready --strict --services --no-services --adc-url --adc-username --adc-password-file --adc-secret --adc-ca-file --adc-insecure-skip-tls-verify --color --verbose --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_netscaler_global_optspecs
-    string join \n kubeconfig= context= cluster= user= n/namespace= request-timeout= config= cluster-name= mode= vxlan-id= vxlan-port= vtep-ip= vtep-mac= adc-pod-cidr= overlay-ip= cluster-cidr= node-selector= node-address-type= not-ready= strict adc-url= adc-username= adc-password-file= adc-secret= adc-ca-file= adc-insecure-skip-tls-verify color= v/verbose log-format= h/help V/version
+    string join \n kubeconfig= context= cluster= user= n/namespace= request-timeout= config= cluster-name= mode= vxlan-id= vxlan-port= vtep-ip= vtep-mac= adc-pod-cidr= overlay-ip= cluster-cidr= node-selector= node-address-type= not-ready= strict services no-services adc-url= adc-username= adc-password-file= adc-secret= adc-ca-file= adc-insecure-skip-tls-verify color= v/verbose log-format= h/help V/version
 end
 
 function __fish_kubectl_netscaler_needs_command
@@ -57,6 +57,8 @@ never\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l log-format -d 'Log line format on stderr' -r -f -a "text\t''
 json\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l strict -d 'Turn diagnostics (skipped nodes, conflicts) into an error (exit 2)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l services -d 'Manage a service group for each Service annotated kubectl-netscaler.io/lbvserver [default]'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l no-services -d 'Leave Services and service groups alone'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_needs_command" -s h -l help -d 'Print help'
@@ -108,6 +110,8 @@ never\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l log-format -d 'Log line format on stderr' -r -f -a "text\t''
 json\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l strict -d 'Turn diagnostics (skipped nodes, conflicts) into an error (exit 2)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l services -d 'Manage a service group for each Service annotated kubectl-netscaler.io/lbvserver [default]'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l no-services -d 'Leave Services and service groups alone'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -s h -l help -d 'Print help'
@@ -148,6 +152,8 @@ never\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l log-format -d 'Log line format on stderr' -r -f -a "text\t''
 json\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l strict -d 'Turn diagnostics (skipped nodes, conflicts) into an error (exit 2)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l services -d 'Manage a service group for each Service annotated kubectl-netscaler.io/lbvserver [default]'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l no-services -d 'Leave Services and service groups alone'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -s h -l help -d 'Print help'
@@ -195,6 +201,8 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand appl
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l save-config -d 'Save the ADC configuration (apply/teardown: at the end; watch: at most every 5 minutes, only when it changed) [default]'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l no-save-config -d 'Do not save the ADC configuration'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l strict -d 'Turn diagnostics (skipped nodes, conflicts) into an error (exit 2)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l services -d 'Manage a service group for each Service annotated kubectl-netscaler.io/lbvserver [default]'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l no-services -d 'Leave Services and service groups alone'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -s h -l help -d 'Print help'
@@ -242,6 +250,8 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand tear
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l save-config -d 'Save the ADC configuration (apply/teardown: at the end; watch: at most every 5 minutes, only when it changed) [default]'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l no-save-config -d 'Do not save the ADC configuration'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l strict -d 'Turn diagnostics (skipped nodes, conflicts) into an error (exit 2)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l services -d 'Manage a service group for each Service annotated kubectl-netscaler.io/lbvserver [default]'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l no-services -d 'Leave Services and service groups alone'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s h -l help -d 'Print help'
@@ -287,6 +297,8 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watc
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l save-config -d 'Save the ADC configuration (apply/teardown: at the end; watch: at most every 5 minutes, only when it changed) [default]'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l no-save-config -d 'Do not save the ADC configuration'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l strict -d 'Turn diagnostics (skipped nodes, conflicts) into an error (exit 2)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l services -d 'Manage a service group for each Service annotated kubectl-netscaler.io/lbvserver [default]'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l no-services -d 'Leave Services and service groups alone'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -s h -l help -d 'Print help'
@@ -327,6 +339,8 @@ never\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l log-format -d 'Log line format on stderr' -r -f -a "text\t''
 json\t''"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l strict -d 'Turn diagnostics (skipped nodes, conflicts) into an error (exit 2)'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l services -d 'Manage a service group for each Service annotated kubectl-netscaler.io/lbvserver [default]'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l no-services -d 'Leave Services and service groups alone'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand version" -s h -l help -d 'Print help'

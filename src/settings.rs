@@ -31,6 +31,7 @@ pub struct ConfigFile {
     pub not_ready: Option<String>,
     pub max_delete_percent: Option<u8>,
     pub save_config: Option<bool>,
+    pub services: Option<bool>,
     #[serde(default)]
     pub watch: WatchConfig,
 }
@@ -365,6 +366,11 @@ impl Settings {
             _ => file.save_config.unwrap_or(true),
         };
 
+        let services = if args.no_services {
+            false
+        } else {
+            args.services || file.services.unwrap_or(true)
+        };
         let adc = resolve_adc(args, &file.adc)?;
         let settings = Settings {
             model: ModelSettings {
@@ -380,6 +386,7 @@ impl Settings {
                 node_selector,
                 node_address_type,
                 not_ready,
+                services,
             },
             cluster_name,
             adc,
@@ -622,6 +629,27 @@ mod tests {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         f.write_all(text.as_bytes()).unwrap();
         f
+    }
+
+    #[test]
+    fn services_flags_over_file_over_default_on() {
+        assert!(Settings::resolve(&args(), None).unwrap().model.services);
+        let off = config("services: false\n");
+        let from_file = SettingsArgs {
+            config: Some(off.path().into()),
+            ..args()
+        };
+        assert!(!Settings::resolve(&from_file, None).unwrap().model.services);
+        let flag_on = SettingsArgs {
+            services: true,
+            ..from_file
+        };
+        assert!(Settings::resolve(&flag_on, None).unwrap().model.services);
+        let flag_off = SettingsArgs {
+            no_services: true,
+            ..args()
+        };
+        assert!(!Settings::resolve(&flag_off, None).unwrap().model.services);
     }
 
     #[test]

@@ -156,6 +156,12 @@ pub struct SettingsArgs {
     /// Turn diagnostics (skipped nodes, conflicts) into an error (exit 2)
     #[arg(long, global = true)]
     pub strict: bool,
+    /// Manage a service group for each Service annotated kubectl-netscaler.io/lbvserver [default]
+    #[arg(long, global = true, overrides_with = "no_services")]
+    pub services: bool,
+    /// Leave Services and service groups alone
+    #[arg(long, global = true)]
+    pub no_services: bool,
     #[command(flatten)]
     pub adc: AdcArgs,
 }

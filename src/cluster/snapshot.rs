@@ -3,16 +3,20 @@
 //! object, or multi-document YAML.
 //!
 //! One typed pass reads only what planning uses (a Node's metadata, pod CIDRs, addresses and
-//! conditions; a ConfigMap's data) and skips the rest of every object (images, nodeInfo,
+//! conditions; a ConfigMap's data; a Service's type and ports; an EndpointSlice's endpoints
+//! and ports, `discovery.k8s.io/v1` or `v1beta1`) and skips the rest of every object (images, nodeInfo,
 //! capacity, other kinds), so a large snapshot costs little more than parsing it. Only when
 //! that pass fails is the file read again, item by item, to name the item that is wrong.
 
 use crate::error::{Error, Result};
 use crate::model::ClusterFacts;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus,
+    ConfigMap, Node, NodeAddress, NodeCondition, NodeSpec, NodeStatus, Service, ServicePort,
+    ServiceSpec,
 };
+use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort, EndpointSlice};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
@@ -28,6 +32,10 @@ struct Lean {
     status: Option<LeanStatus>,
     data: Option<BTreeMap<String, String>>,
     items: Option<Vec<Lean>>,
+    /// EndpointSlice.
+    endpoints: Option<Vec<LeanEndpoint>>,
+    /// EndpointSlice.
+    ports: Option<Vec<LeanSlicePort>>,
 }
 
 #[derive(Deserialize)]
@@ -36,6 +44,48 @@ struct LeanSpec {
     pod_cidr: Option<String>,
     #[serde(rename = "podCIDRs")]
     pod_cidrs: Option<Vec<String>>,
+    /// Service.
+    #[serde(rename = "type")]
+    type_: Option<String>,
+    /// Service.
+    ports: Option<Vec<LeanServicePort>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LeanServicePort {
+    name: Option<String>,
+    port: i32,
+    protocol: Option<String>,
+    node_port: Option<i32>,
+    target_port: Option<IntOrString>,
+}
+
+/// An endpoint of either EndpointSlice version: v1beta1 names the node in `topology`, v1 in
+/// `nodeName` (and keeps the old map as `deprecatedTopology`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LeanEndpoint {
+    #[serde(default)]
+    addresses: Vec<String>,
+    conditions: Option<LeanEndpointConditions>,
+    node_name: Option<String>,
+    topology: Option<BTreeMap<String, String>>,
+    deprecated_topology: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Deserialize)]
+struct LeanEndpointConditions {
+    ready: Option<bool>,
+    serving: Option<bool>,
+    terminating: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct LeanSlicePort {
+    name: Option<String>,
+    port: Option<i32>,
+    protocol: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -56,6 +106,9 @@ struct LeanCondition {
 pub struct Objects {
     pub nodes: Vec<Node>,
     pub config_maps: Vec<ConfigMap>,
+    pub services: Vec<Service>,
+    /// In the `discovery.k8s.io/v1` form, whichever version the snapshot holds.
+    pub endpoint_slices: Vec<EndpointSlice>,
     /// How many objects of each other kind were skipped (`None`: an object without `kind`).
     skipped: BTreeMap<Option<String>, usize>,
 }
@@ -118,6 +171,28 @@ impl Objects {
                 data: item.data,
                 ..Default::default()
             }),
+            Some("Service") => self.services.push(Service {
+                metadata: item.metadata,
+                spec: item.spec.map(|s| ServiceSpec {
+                    type_: s.type_,
+                    ports: s.ports.map(|ports| {
+                        ports
+                            .into_iter()
+                            .map(|p| ServicePort {
+                                name: p.name,
+                                port: p.port,
+                                protocol: p.protocol,
+                                node_port: p.node_port,
+                                target_port: p.target_port,
+                                ..Default::default()
+                            })
+                            .collect()
+                    }),
+                    ..Default::default()
+                }),
+                status: None,
+            }),
+            Some("EndpointSlice") => self.endpoint_slices.push(endpoint_slice(item)),
             Some(k) if k.ends_with("List") => {
                 for i in item.items.unwrap_or_default() {
                     self.add(i);
@@ -141,8 +216,14 @@ impl Objects {
                 None => format!("{n} without a kind"),
             })
             .collect();
-        if !self.config_maps.is_empty() {
-            found.push(format!("{} ConfigMap", self.config_maps.len()));
+        for (n, kind) in [
+            (self.config_maps.len(), "ConfigMap"),
+            (self.services.len(), "Service"),
+            (self.endpoint_slices.len(), "EndpointSlice"),
+        ] {
+            if n > 0 {
+                found.push(format!("{n} {kind}"));
+            }
         }
         let found = if found.is_empty() {
             "no objects".to_string()
@@ -187,8 +268,57 @@ impl Objects {
     }
 
     pub fn facts(&self, path: &Path) -> Result<ClusterFacts> {
-        ClusterFacts::from_objects(&self.nodes, &self.config_maps).map_err(|e| culprit(path, e))
+        let facts = ClusterFacts::from_objects(&self.nodes, &self.config_maps)
+            .map_err(|e| culprit(path, e))?;
+        // Every cluster has Services (`default/kubernetes` at least): a snapshot without any
+        // was taken without them, and must not read as "no Service is opted in".
+        if self.services.is_empty() {
+            return Ok(facts);
+        }
+        Ok(facts.with_services(&self.services, &self.endpoint_slices))
     }
+}
+
+/// An EndpointSlice of either version in the `discovery.k8s.io/v1` form (v1beta1's
+/// `topology` becomes `deprecatedTopology`, where v1 keeps it).
+fn endpoint_slice(item: Lean) -> EndpointSlice {
+    EndpointSlice {
+        metadata: item.metadata,
+        endpoints: item.endpoints.map(|eps| {
+            eps.into_iter()
+                .map(|e| Endpoint {
+                    addresses: e.addresses,
+                    conditions: e.conditions.map(|c| EndpointConditions {
+                        ready: c.ready,
+                        serving: c.serving,
+                        terminating: c.terminating,
+                    }),
+                    node_name: e.node_name,
+                    deprecated_topology: e.deprecated_topology.or(e.topology),
+                    ..Default::default()
+                })
+                .collect()
+        }),
+        ports: item.ports.map(|ports| {
+            ports
+                .into_iter()
+                .map(|p| EndpointPort {
+                    name: p.name,
+                    port: p.port,
+                    protocol: p.protocol,
+                    ..Default::default()
+                })
+                .collect()
+        }),
+        ..Default::default()
+    }
+}
+
+/// Reads an EndpointSlice of either version from its JSON (as a live list returns it).
+pub fn endpoint_slice_from_json(
+    value: serde_json::Value,
+) -> std::result::Result<EndpointSlice, serde_json::Error> {
+    serde_json::from_value::<Lean>(value).map(endpoint_slice)
 }
 
 #[derive(Deserialize)]
@@ -241,9 +371,11 @@ fn explain_json(text: &str) -> Option<String> {
                 .into_iter()
                 .enumerate()
                 .find_map(|(i, item)| walk(item, i)),
-            Some(kind @ ("Node" | "ConfigMap")) => serde_json::from_str::<Lean>(raw.get())
-                .err()
-                .map(|e| format!("item {index} ({kind}): {e}")),
+            Some(kind @ ("Node" | "ConfigMap" | "Service" | "EndpointSlice")) => {
+                serde_json::from_str::<Lean>(raw.get())
+                    .err()
+                    .map(|e| format!("item {index} ({kind}): {e}"))
+            }
             _ => None,
         }
     }
@@ -271,9 +403,9 @@ mod tests {
             r#"{{"apiVersion":"v1","kind":"List","items":[{NODE_JSON},{{"apiVersion":"v1","kind":"Service","metadata":{{"name":"s"}}}},{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"kube-flannel-cfg","namespace":"kube-flannel"}},"data":{{"net-conf.json":"{{\"Network\":\"10.244.0.0/16\"}}"}}}}]}}"#
         );
         let a = Objects::parse(p, &list).unwrap().facts(p).unwrap();
-        let yaml_list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Node\n  metadata: {name: n1}\n  spec: {podCIDR: 10.244.1.0/24}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: kube-flannel-cfg, namespace: kube-flannel}\n  data:\n    net-conf.json: '{\"Network\":\"10.244.0.0/16\"}'\n";
+        let yaml_list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Node\n  metadata: {name: n1}\n  spec: {podCIDR: 10.244.1.0/24}\n- apiVersion: v1\n  kind: Service\n  metadata: {name: s}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: kube-flannel-cfg, namespace: kube-flannel}\n  data:\n    net-conf.json: '{\"Network\":\"10.244.0.0/16\"}'\n";
         let b = Objects::parse(p, yaml_list).unwrap().facts(p).unwrap();
-        let multi = "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nspec: {podCIDR: 10.244.1.0/24}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: kube-flannel-cfg, namespace: kube-flannel}\ndata:\n  net-conf.json: '{\"Network\":\"10.244.0.0/16\"}'\n";
+        let multi = "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nspec: {podCIDR: 10.244.1.0/24}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: kube-flannel-cfg, namespace: kube-flannel}\ndata:\n  net-conf.json: '{\"Network\":\"10.244.0.0/16\"}'\n";
         let c = Objects::parse(p, multi).unwrap().facts(p).unwrap();
         assert_eq!(a, b);
         assert_eq!(a, c);
@@ -281,6 +413,78 @@ mod tests {
         assert_eq!(
             a.net_conf.unwrap().network.as_deref(),
             Some("10.244.0.0/16")
+        );
+    }
+
+    #[test]
+    fn services_and_slices_of_either_version_are_read() {
+        let p = Path::new("snap.yaml");
+        let text = r#"apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Node
+  metadata: {name: n1}
+  spec: {podCIDR: 10.244.1.0/24}
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: web
+    namespace: shop
+    annotations: {kubectl-netscaler.io/lbvserver: vs-web}
+  spec:
+    type: ClusterIP
+    selector: {app: web}
+    ports: [{port: 80, targetPort: 8080, protocol: TCP}]
+- apiVersion: discovery.k8s.io/v1beta1
+  kind: EndpointSlice
+  metadata:
+    name: web-old
+    namespace: shop
+    labels: {kubernetes.io/service-name: web}
+  addressType: IPv4
+  ports: [{name: "", port: 8080, protocol: TCP}]
+  endpoints:
+  - addresses: [10.244.1.7]
+    conditions: {ready: true}
+    topology: {kubernetes.io/hostname: n1, topology.kubernetes.io/zone: a}
+- apiVersion: discovery.k8s.io/v1
+  kind: EndpointSlice
+  metadata:
+    name: web-new
+    namespace: shop
+    labels: {kubernetes.io/service-name: web}
+  addressType: IPv4
+  ports: [{port: 8080}]
+  endpoints:
+  - addresses: [10.244.1.8]
+    conditions: {ready: true, serving: true, terminating: false}
+    nodeName: n1
+"#;
+        let facts = Objects::parse(p, text).unwrap().facts(p).unwrap();
+        assert!(facts.services_read);
+        let svc = &facts.services[0];
+        assert_eq!(svc.name, "web");
+        let nodes: Vec<_> = svc.ports[0]
+            .endpoints
+            .iter()
+            .map(|e| (e.address.as_str(), e.port, e.node.as_deref()))
+            .collect();
+        assert_eq!(
+            nodes,
+            [
+                ("10.244.1.7", 8080, Some("n1")),
+                ("10.244.1.8", 8080, Some("n1"))
+            ]
+        );
+        // Nodes only: Services were not part of the snapshot.
+        let nodes_only = format!("{{\"kind\":\"List\",\"items\":[{NODE_JSON}]}}");
+        assert!(
+            !Objects::parse(p, &nodes_only)
+                .unwrap()
+                .facts(p)
+                .unwrap()
+                .services_read
         );
     }
 

@@ -135,8 +135,8 @@ pub async fn connect_cluster(cli: &Cli, settings: Settings) -> Result<(kube::Cli
 /// Where the cluster facts come from: one constructor ([`ClusterFacts::from_objects`]) for
 /// all of them.
 pub enum FactsSource<'a> {
-    /// A list of the live cluster.
-    Live(&'a kube::Client),
+    /// A list of the live cluster (with Services and EndpointSlices when `bool`).
+    Live(&'a kube::Client, bool),
     /// A snapshot file (`--cluster-file`; `-` for standard input).
     File(&'a std::path::Path),
     /// The reflector stores of `watch`.
@@ -146,7 +146,7 @@ pub enum FactsSource<'a> {
 impl FactsSource<'_> {
     pub async fn facts(&self) -> Result<ClusterFacts> {
         match self {
-            FactsSource::Live(kube) => live::read_facts(kube).await,
+            FactsSource::Live(kube, services) => live::read_facts(kube, *services).await,
             FactsSource::File(path) => crate::cluster::snapshot::read_facts(path),
             FactsSource::Stores(inputs) => inputs.facts().map_err(Error::usage),
         }
@@ -295,7 +295,9 @@ pub async fn prepare(
     target: Target<'_>,
     writing: bool,
 ) -> Result<Prepared> {
-    let facts = FactsSource::Live(kube).facts().await?;
+    let facts = FactsSource::Live(kube, settings.model.services)
+        .facts()
+        .await?;
     let planned = plan_for(&settings, &facts, target)?;
     let scope = planned.scope.clone();
     let nitro = connect_adc(&settings, kube).await?;

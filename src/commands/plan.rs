@@ -22,7 +22,7 @@ pub async fn load(
         }
         None => {
             let ctx = client::connect(&cli.kube).await?;
-            let facts = live::read_facts(&ctx.client).await?;
+            let facts = live::read_facts(&ctx.client, settings.model.services).await?;
             Ok((settings.with_cluster(&ctx.cluster_name)?, facts))
         }
     }

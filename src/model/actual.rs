@@ -262,6 +262,8 @@ mod tests {
         };
         let facts = ClusterFacts {
             nodes: vec![node],
+            services: Vec::new(),
+            services_read: false,
             net_conf: Some(NetConf {
                 network: Some("10.244.0.0/16".into()),
                 backend_type: Some("vxlan".into()),

@@ -3,7 +3,9 @@
 
 use super::facts::*;
 use super::object::{AdcObject, Subject, normalize_mac};
+use super::scope::ServiceScope;
 use super::selector::LabelSelector;
+use super::services::{EligibleNode, PlannedService, service_objects};
 use ipnet::Ipv4Net;
 use serde::Serialize;
 use serde_json::json;
@@ -67,6 +69,8 @@ pub struct ModelSettings {
     pub node_selector: Option<LabelSelector>,
     pub node_address_type: String,
     pub not_ready: NotReadyPolicy,
+    /// Manage service groups for opted-in Services (SPEC §3).
+    pub services: bool,
 }
 
 /// A settings problem that only shows once the cluster is known (exit 2).
@@ -166,6 +170,11 @@ pub struct Desired {
     pub diagnostics: Vec<Diagnostic>,
     /// Nodes planned, by name.
     pub planned_nodes: usize,
+    /// The marker of this cluster's service objects when the run manages services (the
+    /// setting is on and the Services were read).
+    pub services: Option<ServiceScope>,
+    /// The opted-in Services planned, by namespace and name.
+    pub planned_services: Vec<PlannedService>,
 }
 
 /// `-n/--cluster-cidr` etc. are settings; this resolves the cluster CIDR from them or flannel.
@@ -636,6 +645,7 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
     let mut macs: HashMap<String, String> = HashMap::new();
     let mut adc = Vec::with_capacity(candidates.len() * 3 + 3);
     let mut planned = 0;
+    let mut eligible = Vec::new();
     for c in candidates {
         let name = c.facts.name.as_str();
         if let Some(owner) = cidrs.owner_of(c.cidr) {
@@ -655,6 +665,15 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
         }
         cidrs.claim(c.cidr, name);
         planned += 1;
+        eligible.push(EligibleNode {
+            name: name.to_string(),
+            address: c
+                .facts
+                .addresses
+                .iter()
+                .filter(|(t, _)| *t == settings.node_address_type)
+                .find_map(|(_, a)| a.parse().ok()),
+        });
         let (network, netmask) = (c.cidr.network(), c.cidr.netmask());
         adc.push(AdcObject::route(network, netmask, c.gateway).for_node(name));
         if let (Some(mac), Some(vtep)) = (c.mac, c.vtep) {
@@ -681,12 +700,24 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
             },
         });
     }
+    let services = (settings.services && facts.services_read)
+        .then(|| ServiceScope::for_cluster(&settings.cluster));
+    let mut service_diags = Vec::new();
+    let mut planned_services = Vec::new();
+    if let Some(scope) = &services {
+        eligible.sort_by(|a, b| a.name.cmp(&b.name));
+        let planned = service_objects(&settings.cluster, &scope.marker, &facts.services, &eligible);
+        adc.extend(planned.objects);
+        service_diags = planned.diagnostics;
+        planned_services = planned.planned;
+    }
     adc.sort();
 
     let mut diagnostics = cluster_diags;
     let mut node_diags = planner.diagnostics;
     node_diags.sort_by(|a, b| a.subject.cmp(&b.subject));
     diagnostics.extend(node_diags);
+    diagnostics.extend(service_diags);
     Ok(Desired {
         cluster: settings.cluster.clone(),
         mode,
@@ -696,6 +727,8 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
         adc_node,
         diagnostics,
         planned_nodes: planned,
+        services,
+        planned_services,
     })
 }
 

@@ -42,6 +42,8 @@ fn net_conf(network: &str, vni: Option<u64>, port: Option<u64>) -> NetConf {
 fn cluster(nodes: Vec<NodeFacts>) -> ClusterFacts {
     ClusterFacts {
         nodes,
+        services: Vec::new(),
+        services_read: false,
         net_conf: Some(net_conf("10.244.0.0/16", None, None)),
         net_conf_source: Some("kube-flannel/kube-flannel-cfg".into()),
     }

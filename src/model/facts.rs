@@ -2,7 +2,9 @@
 //! keeps only what planning needs (so the fingerprint covers exactly that), whether the objects
 //! came from a live API server or from a `--cluster-file` snapshot.
 
-use k8s_openapi::api::core::v1::{ConfigMap, Node};
+use k8s_openapi::api::core::v1::{ConfigMap, Node, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -20,6 +22,12 @@ pub const TAINT_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
 /// Name of flannel's ConfigMap and its key.
 pub const FLANNEL_CONFIGMAP: &str = "kube-flannel-cfg";
 pub const NET_CONF_KEY: &str = "net-conf.json";
+/// The prefix of the Service annotations this tool reads (SPEC §3).
+pub const SERVICE_PREFIX: &str = "kubectl-netscaler.io/";
+/// The label that ties an EndpointSlice to its Service.
+pub const LABEL_SERVICE_NAME: &str = "kubernetes.io/service-name";
+/// The topology key that names an endpoint's node in `discovery.k8s.io/v1beta1`.
+pub const TOPOLOGY_HOSTNAME: &str = "kubernetes.io/hostname";
 
 /// What planning needs to know about one Node.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -125,10 +133,146 @@ impl NetConf {
     }
 }
 
+/// One ready endpoint of a Service port (SPEC §3: `ready != false`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct EndpointFacts {
+    /// As the EndpointSlice writes it (IPv4, IPv6 or an FQDN; the model decides).
+    pub address: String,
+    /// The port the endpoint serves this Service port on (the resolved target port).
+    pub port: u16,
+    /// `nodeName`, else `topology["kubernetes.io/hostname"]` (v1beta1) or the v1
+    /// `deprecatedTopology` holding it.
+    pub node: Option<String>,
+}
+
+/// What planning needs to know about one port of a Service.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ServicePortFacts {
+    /// The port's name (`None` for the unnamed port of a single-port Service).
+    pub name: Option<String>,
+    pub port: u16,
+    /// `TCP`, `UDP` or `SCTP` (`TCP` when not given).
+    pub protocol: String,
+    pub node_port: Option<u16>,
+    /// `targetPort` as written (a number or a container port name), for messages.
+    pub target_port: Option<String>,
+    /// The ready endpoints of this port, sorted, from every EndpointSlice of the Service.
+    pub endpoints: Vec<EndpointFacts>,
+}
+
+/// What planning needs to know about one Service.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ServiceFacts {
+    pub namespace: String,
+    pub name: String,
+    /// Only the `kubectl-netscaler.io/*` annotations.
+    pub annotations: BTreeMap<String, String>,
+    /// `spec.type` (`ClusterIP` when not given).
+    pub service_type: String,
+    pub ports: Vec<ServicePortFacts>,
+}
+
+fn port_number(n: i32) -> Option<u16> {
+    u16::try_from(n).ok().filter(|p| *p > 0)
+}
+
+impl ServiceFacts {
+    /// The facts of `service` with the ready endpoints of `slices` (those labelled with its
+    /// name in its namespace; others are ignored).
+    pub fn from_service<'a>(
+        service: &Service,
+        slices: impl IntoIterator<Item = &'a EndpointSlice>,
+    ) -> ServiceFacts {
+        let meta = &service.metadata;
+        let namespace = meta.namespace.clone().unwrap_or_default();
+        let name = meta.name.clone().unwrap_or_default();
+        let spec = service.spec.as_ref();
+        let mut ports: Vec<ServicePortFacts> = spec
+            .and_then(|s| s.ports.as_ref())
+            .into_iter()
+            .flatten()
+            .filter_map(|p| {
+                Some(ServicePortFacts {
+                    name: p.name.clone().filter(|n| !n.is_empty()),
+                    port: port_number(p.port)?,
+                    protocol: p.protocol.clone().unwrap_or_else(|| "TCP".into()),
+                    node_port: p.node_port.and_then(port_number),
+                    target_port: p.target_port.as_ref().map(|t| match t {
+                        IntOrString::Int(n) => n.to_string(),
+                        IntOrString::String(s) => s.clone(),
+                    }),
+                    endpoints: Vec::new(),
+                })
+            })
+            .collect();
+        for slice in slices.into_iter().filter(|s| {
+            s.metadata.namespace.as_deref().unwrap_or_default() == namespace
+                && s.metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get(LABEL_SERVICE_NAME))
+                    == Some(&name)
+        }) {
+            for sp in slice.ports.iter().flatten() {
+                let sp_name = sp.name.as_deref().filter(|n| !n.is_empty());
+                let (Some(port), Some(svc_port)) = (
+                    sp.port.and_then(port_number),
+                    ports.iter_mut().find(|p| p.name.as_deref() == sp_name),
+                ) else {
+                    continue;
+                };
+                for ep in slice.endpoints.iter().flatten() {
+                    // SPEC §3: an endpoint counts unless it says it is not ready.
+                    if ep.conditions.as_ref().and_then(|c| c.ready) == Some(false) {
+                        continue;
+                    }
+                    let node = ep.node_name.clone().or_else(|| {
+                        ep.deprecated_topology
+                            .as_ref()
+                            .and_then(|t| t.get(TOPOLOGY_HOSTNAME).cloned())
+                    });
+                    for address in &ep.addresses {
+                        svc_port.endpoints.push(EndpointFacts {
+                            address: address.clone(),
+                            port,
+                            node: node.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        for p in &mut ports {
+            p.endpoints.sort();
+            p.endpoints.dedup();
+        }
+        ServiceFacts {
+            namespace,
+            name,
+            annotations: meta
+                .annotations
+                .iter()
+                .flatten()
+                .filter(|(k, _)| k.starts_with(SERVICE_PREFIX))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            service_type: spec
+                .and_then(|s| s.type_.clone())
+                .unwrap_or_else(|| "ClusterIP".into()),
+            ports,
+        }
+    }
+}
+
 /// Everything planning reads from the cluster.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClusterFacts {
     pub nodes: Vec<NodeFacts>,
+    /// Services with their ready endpoints, sorted by namespace and name.
+    pub services: Vec<ServiceFacts>,
+    /// Whether Services were read at all. Without them (a watch without Service stores, a
+    /// snapshot of nodes only) no service group is desired, and none may be read as ours and
+    /// deleted for it: fail closed.
+    pub services_read: bool,
     /// flannel's `net-conf.json` when the `kube-flannel-cfg` ConfigMap exists.
     pub net_conf: Option<NetConf>,
     /// Where the net-conf came from (`namespace/name`), for messages.
@@ -174,11 +318,130 @@ impl ClusterFacts {
         }
         Ok(facts)
     }
+
+    /// Adds the Services, each with the ready endpoints of its EndpointSlices.
+    pub fn with_services<'a>(
+        mut self,
+        services: impl IntoIterator<Item = &'a Service>,
+        slices: &[EndpointSlice],
+    ) -> ClusterFacts {
+        // Slices by their Service, so each Service looks only at its own.
+        let mut by_service: BTreeMap<(&str, &str), Vec<&EndpointSlice>> = BTreeMap::new();
+        for s in slices {
+            if let Some(svc) = s
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(LABEL_SERVICE_NAME))
+            {
+                let ns = s.metadata.namespace.as_deref().unwrap_or_default();
+                by_service.entry((ns, svc.as_str())).or_default().push(s);
+            }
+        }
+        self.services = services
+            .into_iter()
+            .map(|svc| {
+                let key = (
+                    svc.metadata.namespace.as_deref().unwrap_or_default(),
+                    svc.metadata.name.as_deref().unwrap_or_default(),
+                );
+                ServiceFacts::from_service(svc, by_service.get(&key).into_iter().flatten().copied())
+            })
+            .collect();
+        self.services_read = true;
+        self.services
+            .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        self
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn service(ports: serde_json::Value) -> Service {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"namespace": "default", "name": "web", "annotations": {
+                "kubectl-netscaler.io/lbvserver": "vs-web", "other.io/x": "y"}},
+            "spec": {"type": "NodePort", "ports": ports},
+        }))
+        .unwrap()
+    }
+
+    fn slice(name: &str, service: &str, body: serde_json::Value) -> EndpointSlice {
+        let mut v = serde_json::json!({
+            "metadata": {"namespace": "default", "name": name,
+                         "labels": {"kubernetes.io/service-name": service}},
+            "addressType": "IPv4",
+        });
+        v.as_object_mut()
+            .unwrap()
+            .extend(body.as_object().unwrap().clone());
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn service_ports_collect_the_ready_endpoints_of_their_slices() {
+        let svc = service(serde_json::json!([
+            {"name": "http", "port": 80, "targetPort": "web", "nodePort": 30080},
+            {"name": "metrics", "port": 9090, "protocol": "TCP", "targetPort": 9090},
+        ]));
+        let slices = [
+            slice(
+                "web-a",
+                "web",
+                serde_json::json!({
+                    "ports": [{"name": "http", "port": 8080}, {"name": "metrics", "port": 9090}],
+                    "endpoints": [
+                        {"addresses": ["10.244.1.5"], "conditions": {"ready": true}, "nodeName": "n1"},
+                        {"addresses": ["10.244.2.5"], "conditions": {"ready": false}, "nodeName": "n2"},
+                        {"addresses": ["10.244.2.6"], "nodeName": "n2"},
+                        {"addresses": ["10.244.3.5"], "conditions": {"ready": false, "terminating": true}, "nodeName": "n3"},
+                        {"addresses": ["10.244.3.6"], "deprecatedTopology": {"kubernetes.io/hostname": "n3"}},
+                    ],
+                }),
+            ),
+            // Another Service's slice.
+            slice(
+                "api-a",
+                "api",
+                serde_json::json!({"ports": [{"name": "http", "port": 1}],
+                                   "endpoints": [{"addresses": ["10.244.9.9"]}]}),
+            ),
+        ];
+        let facts = ClusterFacts::default().with_services([&svc], &slices);
+        assert!(facts.services_read);
+        let s = &facts.services[0];
+        assert_eq!((s.namespace.as_str(), s.name.as_str()), ("default", "web"));
+        assert_eq!(s.service_type, "NodePort");
+        assert_eq!(
+            s.annotations.keys().collect::<Vec<_>>(),
+            ["kubectl-netscaler.io/lbvserver"]
+        );
+        let http = &s.ports[0];
+        assert_eq!(
+            (http.name.as_deref(), http.port, http.node_port),
+            (Some("http"), 80, Some(30080))
+        );
+        assert_eq!(http.protocol, "TCP");
+        assert_eq!(http.target_port.as_deref(), Some("web"));
+        let ep = |a: &str, node: &str| EndpointFacts {
+            address: a.into(),
+            port: 8080,
+            node: Some(node.into()),
+        };
+        // Not ready: out; no conditions: in; node from the old topology map.
+        assert_eq!(
+            http.endpoints,
+            [
+                ep("10.244.1.5", "n1"),
+                ep("10.244.2.6", "n2"),
+                ep("10.244.3.6", "n3")
+            ]
+        );
+        assert_eq!(s.ports[1].endpoints.len(), 3);
+        assert!(s.ports[1].endpoints.iter().all(|e| e.port == 9090));
+    }
 
     #[test]
     fn net_conf_parses_flannel_defaults() {

@@ -66,7 +66,17 @@ impl InputDigests {
                 .filter(|n| !n.is_adc_node())
                 .map(|n| (n.name.clone(), node_digest(n, selector)))
                 .collect(),
-            services: BTreeMap::new(),
+            // Only opted-in Services shape the plan; a Service without the annotation is no
+            // input, so other Services coming and going do not stale a plan.
+            services: facts
+                .services
+                .iter()
+                .filter(|s| s.annotations.contains_key(super::services::ANN_LBVSERVER))
+                .map(|s| {
+                    let d = digest(&serde_json::to_vec(s).expect("service facts serialise"));
+                    (format!("{}/{}", s.namespace, s.name), d)
+                })
+                .collect(),
             net_conf: net_conf_digest(facts.net_conf.as_ref()),
         }
     }
@@ -178,6 +188,54 @@ mod tests {
         assert_eq!(text, r#"{"nodes":{"a":"sha256:1"},"netConf":"sha256:0"}"#);
         let back: InputDigests = serde_json::from_str(&text).unwrap();
         assert_eq!(back, plain);
+    }
+
+    #[test]
+    fn opted_in_services_are_inputs_with_their_endpoints() {
+        use crate::model::facts::{EndpointFacts, ServiceFacts, ServicePortFacts};
+        let svc = |name: &str, opted_in: bool, node: &str| ServiceFacts {
+            namespace: "shop".into(),
+            name: name.into(),
+            annotations: if opted_in {
+                [(
+                    super::super::services::ANN_LBVSERVER.to_string(),
+                    "vs".to_string(),
+                )]
+                .into()
+            } else {
+                BTreeMap::new()
+            },
+            service_type: "NodePort".into(),
+            ports: vec![ServicePortFacts {
+                port: 80,
+                endpoints: vec![EndpointFacts {
+                    address: "10.244.1.5".into(),
+                    port: 8080,
+                    node: Some(node.into()),
+                }],
+                ..Default::default()
+            }],
+        };
+        let facts = |services| ClusterFacts {
+            services,
+            services_read: true,
+            ..Default::default()
+        };
+        let a = InputDigests::of(
+            &facts(vec![svc("web", true, "n1"), svc("db", false, "n1")]),
+            None,
+        );
+        assert_eq!(a.services.keys().collect::<Vec<_>>(), ["shop/web"]);
+        let moved = InputDigests::of(
+            &facts(vec![svc("web", true, "n2"), svc("db", false, "n2")]),
+            None,
+        );
+        assert_eq!(a.describe_changes(&moved), ["service shop/web changed"]);
+        let opted_out = InputDigests::of(&facts(vec![svc("web", false, "n1")]), None);
+        assert_eq!(
+            a.describe_changes(&opted_out),
+            ["service shop/web was removed"]
+        );
     }
 
     #[test]

@@ -337,6 +337,8 @@ mod tests {
             adc_node: None,
             diagnostics: Vec::new(),
             planned_nodes: 3,
+            services: None,
+            planned_services: Vec::new(),
         };
         desired.exclude_foreign_conflicts(c);
         assert!(

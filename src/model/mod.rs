@@ -9,6 +9,7 @@ pub mod foreign;
 pub mod object;
 pub mod scope;
 pub mod selector;
+pub mod services;
 
 pub use actual::{Actual, DiffOptions, Refusal};
 pub use desired::*;

@@ -88,7 +88,7 @@ impl OwnedScope {
             cluster_cidr: desired.cluster_cidr,
             vni: desired.vxlan.as_ref().map(|v| v.vni),
             overlay_ip: desired.vxlan.as_ref().map(|v| v.overlay_ip),
-            services: None,
+            services: desired.services.clone(),
         }
     }
 

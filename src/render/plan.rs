@@ -189,6 +189,51 @@ fn objects_tables(adc: &[AdcObject], wide: bool) -> String {
     out
 }
 
+/// One row per opted-in Service: its group, vserver, member mode and members (a count;
+/// `wide`: the addresses).
+fn services_table(desired: &Desired, wide: bool) -> String {
+    let mut header = vec![
+        "service",
+        "servicegroup",
+        "vserver",
+        "members mode",
+        "members",
+    ];
+    if wide {
+        header.push("member addresses");
+    }
+    let mut t = table(&header);
+    for p in &desired.planned_services {
+        let members: Vec<String> = desired
+            .adc
+            .iter()
+            .filter(|o| o.kind == ResourceKind::ServicegroupMember)
+            .filter(|o| o.key().values[0].to_string() == p.group)
+            .map(|o| {
+                let v = |n| o.get(n).map(ToString::to_string).unwrap_or_default();
+                format!("{}:{}", v("ip"), v("port"))
+            })
+            .collect();
+        let vserver = if p.creates_vserver {
+            format!("{} (created)", p.vserver)
+        } else {
+            p.vserver.clone()
+        };
+        let mut row = vec![
+            p.subject.service_name().unwrap_or_default(),
+            p.group.clone(),
+            vserver,
+            p.mode.as_str().to_string(),
+            members.len().to_string(),
+        ];
+        if wide {
+            row.push(members.join(","));
+        }
+        t.add_row(row);
+    }
+    format!("services ({}):\n{}\n", t.row_count(), table_text(&t))
+}
+
 fn node_table(node: &AdcNode, wide: bool) -> String {
     let mut header = vec!["name", "pod cidr", "public ip", "vni", "vtep mac"];
     if wide {
@@ -267,6 +312,9 @@ pub fn render(desired: &Desired, digests: &InputDigests, output: PlanOutput) -> 
             let mut out = objects_tables(&desired.adc, wide);
             if let Some(n) = &desired.adc_node {
                 out.push_str(&node_table(n, wide));
+            }
+            if !desired.planned_services.is_empty() {
+                out.push_str(&services_table(desired, wide));
             }
             if !desired.diagnostics.is_empty() {
                 out.push_str(&format!("diagnostics ({}):\n", desired.diagnostics.len()));

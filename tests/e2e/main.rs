@@ -14,6 +14,7 @@ mod harness;
 mod plan;
 mod rbac;
 mod release;
+mod services;
 mod settings;
 mod teardown;
 mod watch;

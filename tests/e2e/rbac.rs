@@ -126,11 +126,13 @@ fn without_permissions_every_subcommand_exits_3_naming_verb_and_resource() {
         let out = run.expect(3);
         out.stderr_has("forbidden");
         // The message names the user, the verb and the resource (which read fails first
-        // varies: the node list and the flannel ConfigMap are read concurrently, and writers
-        // take the lock first).
+        // varies: the node list, the flannel ConfigMap, the Services and EndpointSlices are
+        // read concurrently, and writers take the lock first).
         let named = [
             ("list", "\"nodes\""),
             ("get", "\"configmaps\""),
+            ("list", "\"services\""),
+            ("list", "\"endpointslices\""),
             ("get", "\"leases\""),
         ]
         .iter()

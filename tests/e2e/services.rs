@@ -1,0 +1,236 @@
+//! Services in, service groups out (SPEC §3): `plan --cluster-file` with Services and
+//! EndpointSlices of both versions, and `apply` / `teardown` against the emulator with a real
+//! kube-apiserver (1.20: EndpointSlices only as `discovery.k8s.io/v1beta1`), where the frontend
+//! vserver is the admin's.
+
+use crate::harness::{Bed, record_matches};
+use crate::support::{fixture, netscaler};
+use serde_json::{Value, json};
+
+const SNAPSHOT: &str = "services-cluster.yaml";
+const MARKER: &str = "managed-by=kubectl-netscaler cluster=prod";
+
+fn plan_snapshot(extra: &[&str]) -> crate::support::Outcome {
+    netscaler(&[
+        "plan",
+        "--mode",
+        "routes",
+        "--cluster-cidr",
+        "10.244.0.0/16",
+    ])
+    .args(["--cluster-name", "prod", "--cluster-file"])
+    .arg(fixture(SNAPSHOT))
+    .args(extra)
+    .run()
+}
+
+#[test]
+fn plan_from_a_snapshot_shows_service_groups_members_and_bindings() {
+    let out = plan_snapshot(&["-o", "commands"]);
+    out.status(0);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "add route 10.244.1.0 255.255.255.0 192.0.2.21",
+            "add route 10.244.2.0 255.255.255.0 192.0.2.22",
+            "add route 10.244.3.0 255.255.255.0 192.0.2.23",
+            &format!("add serviceGroup k8s-prod-shop-api-9090 TCP -comment \"{MARKER}\""),
+            &format!("add serviceGroup k8s-prod-shop-web-80 HTTP -comment \"{MARKER}\""),
+            // pods: the ready endpoints of the grpc port (v1beta1 slice, no conditions = ready).
+            "bind serviceGroup k8s-prod-shop-api-9090 10.244.2.7 9000 -weight 1",
+            "bind serviceGroup k8s-prod-shop-api-9090 10.244.3.7 9000 -weight 1",
+            // nodeport: the nodes hosting a ready endpoint (n2's endpoint is not ready).
+            "bind serviceGroup k8s-prod-shop-web-80 192.0.2.21 30080 -weight 1",
+            "bind serviceGroup k8s-prod-shop-web-80 192.0.2.23 30080 -weight 1",
+            &format!(
+                "add lb vserver vs-api TCP 192.0.2.81 443 -lbMethod ROUNDROBIN -comment \"{MARKER}\""
+            ),
+            "bind lb vserver vs-api k8s-prod-shop-api-9090",
+            "bind lb vserver vs-web k8s-prod-shop-web-80",
+        ]
+    );
+    out.stderr_has("warning: service ops/admin: has several ports (http/80, metrics/9100)");
+
+    let plan = plan_snapshot(&["-o", "json"]);
+    plan.status(0);
+    let plan = plan.json();
+    assert_eq!(
+        plan["diagnostics"],
+        json!([{
+            "level": "warning",
+            "service": "ops/admin",
+            "reason": "PortRequired",
+            "message": "has several ports (http/80, metrics/9100); annotation kubectl-netscaler.io/port must name the one the vserver serves",
+        }])
+    );
+    assert_eq!(plan["scope"]["services"]["marker"], MARKER);
+
+    let table = plan_snapshot(&["-o", "table"]);
+    let services: Vec<&str> = table
+        .status(0)
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("services ("))
+        .take_while(|l| !l.is_empty())
+        .map(str::trim_end)
+        .collect();
+    assert_eq!(
+        services,
+        [
+            "services (2):",
+            "SERVICE    SERVICEGROUP             VSERVER            MEMBERS MODE   MEMBERS",
+            "shop/api   k8s-prod-shop-api-9090   vs-api (created)   pods           2",
+            "shop/web   k8s-prod-shop-web-80     vs-web             nodeport       2",
+        ],
+        "{}",
+        table.stdout
+    );
+    plan_snapshot(&["-o", "wide"])
+        .status(0)
+        .stdout_has("servicegroup member (4):")
+        .stdout_has("k8s-prod-shop-web-80     192.0.2.21   30080   1        shop/web")
+        .stdout_has("192.0.2.21:30080,192.0.2.23:30080");
+
+    // A warning for one Service fails the run only with --strict.
+    plan_snapshot(&["--strict"]).status(2);
+
+    let off = plan_snapshot(&["--no-services", "-o", "json"]);
+    off.status(0);
+    let off = off.json();
+    assert!(
+        off["adc"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["resource"] == "route"),
+        "{off:#}"
+    );
+    assert!(off["diagnostics"].as_array().unwrap().is_empty());
+    assert!(off["scope"]["services"].is_null(), "{off:#}");
+}
+
+/// The frontend vserver the ADC admin provisioned.
+fn admin_vserver() -> Value {
+    json!({"name": "vs-web", "servicetype": "HTTP", "ipv46": "192.0.2.80", "port": 80,
+           "lbmethod": "LEASTCONNECTION"})
+}
+
+/// Service shop/web (NodePort 30080, no selector) and its hand-made v1beta1 slice with ready
+/// endpoints on `nodes`.
+fn web_manifests(nodes: &[&str]) -> String {
+    let endpoints: Vec<Value> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            json!({"addresses": [format!("10.244.{}.{}", &n[n.len() - 1..], 10 + i)],
+                   "conditions": {"ready": true},
+                   "topology": {"kubernetes.io/hostname": n}})
+        })
+        .collect();
+    json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}},
+        {"apiVersion": "v1", "kind": "Service",
+         "metadata": {"name": "web", "namespace": "shop", "annotations": {
+             "kubectl-netscaler.io/lbvserver": "vs-web",
+             "kubectl-netscaler.io/servicetype": "HTTP"}},
+         "spec": {"type": "NodePort",
+                  "ports": [{"port": 80, "targetPort": 8080, "nodePort": 30080, "protocol": "TCP"}]}},
+        {"apiVersion": "discovery.k8s.io/v1beta1", "kind": "EndpointSlice",
+         "metadata": {"name": "web-manual", "namespace": "shop",
+                      "labels": {"kubernetes.io/service-name": "web"}},
+         "addressType": "IPv4",
+         "ports": [{"name": "", "port": 8080, "protocol": "TCP"}],
+         "endpoints": endpoints},
+    ]})
+    .to_string()
+}
+
+fn records(bed: &Bed, resource: &str) -> Vec<Value> {
+    bed.adc.dump()[resource]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// `(ip, port)` of the members of group `group`.
+fn members(bed: &Bed, group: &str) -> Vec<(String, String)> {
+    let mut m: Vec<_> = records(bed, "servicegroup_servicegroupmember_binding")
+        .into_iter()
+        .filter(|r| r["servicegroupname"] == group)
+        .map(|r| {
+            let t = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            (t(&r["ip"]), t(&r["port"]))
+        })
+        .collect();
+    m.sort();
+    m
+}
+
+#[test]
+fn apply_creates_groups_members_and_binding_and_teardown_removes_them() {
+    const GROUP: &str = "k8s-e2e-shop-web-80";
+    let bed = Bed::start();
+    bed.load_objects([("lbvserver", admin_vserver())]);
+    bed.real()
+        .apply(&web_manifests(&["worker-1", "worker-3"]))
+        .expect("create the Service and its slice");
+
+    bed.run(&["apply", "--yes"])
+        .expect(0)
+        .stdout_has(&format!("+ servicegroup servicegroupname={GROUP}"));
+    let groups = records(&bed, "servicegroup");
+    assert!(
+        groups.iter().any(|g| record_matches(
+            g,
+            &json!({"servicegroupname": GROUP, "servicetype": "HTTP",
+                    "comment": "managed-by=kubectl-netscaler cluster=e2e"})
+        )),
+        "{groups:#?}"
+    );
+    // nodeport: the two nodes hosting an endpoint, with the nodePort.
+    assert_eq!(
+        members(&bed, GROUP),
+        [
+            ("192.0.2.21".to_string(), "30080".to_string()),
+            ("192.0.2.23".to_string(), "30080".to_string())
+        ]
+    );
+    let bindings = records(&bed, "lbvserver_servicegroup_binding");
+    assert!(
+        bindings
+            .iter()
+            .any(|b| record_matches(b, &json!({"name": "vs-web", "servicegroupname": GROUP}))),
+        "{bindings:#?}"
+    );
+    bed.run(&["diff"]).expect(0);
+
+    // The pods move: the member set follows, complete.
+    bed.real()
+        .apply(&web_manifests(&["worker-2"]))
+        .expect("move the endpoints");
+    bed.run(&["apply", "--yes"]).expect(0);
+    assert_eq!(
+        members(&bed, GROUP),
+        [("192.0.2.22".to_string(), "30080".to_string())]
+    );
+
+    bed.run(&["teardown", "--yes"]).expect(0);
+    assert!(
+        records(&bed, "servicegroup")
+            .iter()
+            .all(|g| g["servicegroupname"] != GROUP),
+        "{:#?}",
+        records(&bed, "servicegroup")
+    );
+    assert!(members(&bed, GROUP).is_empty());
+    assert!(
+        records(&bed, "lbvserver_servicegroup_binding").is_empty(),
+        "{:#?}",
+        records(&bed, "lbvserver_servicegroup_binding")
+    );
+    // The admin's vserver is not ours: it stays as it was.
+    let vservers = records(&bed, "lbvserver");
+    assert_eq!(vservers.len(), 1, "{vservers:#?}");
+    assert!(record_matches(&vservers[0], &admin_vserver()));
+}
