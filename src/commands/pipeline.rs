@@ -9,9 +9,7 @@ use crate::cluster::{adc_node, client, live};
 use crate::error::{Error, Result};
 use crate::model::actual::{brake as model_brake, diff as model_diff, staleness};
 use crate::model::fingerprint::InputDigests;
-use crate::model::{
-    Actual, ChangeSet, ClusterFacts, Desired, DiffOptions, OwnedScope, Subject, VtepMacSetting,
-};
+use crate::model::{Actual, ChangeSet, ClusterFacts, Desired, DiffOptions, OwnedScope, Subject};
 use crate::nitro::read::{self, AdcView, HaRole, ReadOptions};
 use crate::nitro::{NitroClient, NitroConfig, Password};
 use crate::render::plan::PlanFile;
@@ -214,16 +212,17 @@ pub fn plan_for(settings: &Settings, facts: &ClusterFacts, target: Target<'_>) -
 pub async fn read_actual(
     kube: &kube::Client,
     nitro: &NitroClient,
-    settings: &Settings,
+    _settings: &Settings,
     planned: &Planned,
     writing: bool,
 ) -> Result<(Actual, AdcView)> {
     let desired = &planned.desired;
+    // An unresolved VtepMAC means `vtepMac: auto` wherever the desired state came from (the
+    // settings now, or a plan file written with auto): discover it as a live plan would.
     let needs_mac = desired
         .adc_node
         .as_ref()
-        .is_some_and(|n| n.vtep_mac.is_none())
-        && settings.model.vtep_mac == VtepMacSetting::Auto;
+        .is_some_and(|n| n.vtep_mac.is_none());
     let opts = ReadOptions {
         discover_vtep_mac: needs_mac,
         ha: writing,
