@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::nitro::execute::{self, ExecOutcome};
 use crate::render;
+use crate::render::plan::PlanFile;
 use crate::settings::Settings;
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -74,7 +75,14 @@ pub async fn run(
     out: &render::Printer,
     cancel: &CancellationToken,
 ) -> Result<ExitStatus> {
-    let settings = Settings::resolve(&cli.settings, Some(args))?;
+    let mut settings = Settings::resolve(&cli.settings, Some(args))?;
+    if let Target::PlanFile(path) = &target
+        && let Some(planned) = PlanFile::read(path)?.settings
+    {
+        // The plan file carries the settings it was made with; the run brings only the ADC
+        // connection (and may repeat settings that agree).
+        settings = settings.adopt_plan(&planned, &path.display().to_string())?;
+    }
     if !args.dry_run {
         // Refuse at once, before anything is contacted, rather than after the read phase.
         require_confirmation_channel(verb, args)?;
