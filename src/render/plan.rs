@@ -205,6 +205,7 @@ fn adc_node_from_json(node: &Value, cluster: &str) -> std::result::Result<AdcNod
             .as_u64()
             .ok_or("cluster_objects[0]: VNI missing")? as u32,
         vtep_mac: data["VtepMAC"].as_str().map(str::to_string),
+        record: None,
     })
 }
 

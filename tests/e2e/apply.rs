@@ -791,9 +791,12 @@ fn a_failing_node_list_deletes_nothing() {
     // A converged ADC and ADC Node object, set up directly (the fake serves no
     // SelfSubjectAccessReview, which a writing apply asks first).
     bed.load_converged();
-    bed.fake()
-        .apply(harness::adc_node_manifest())
-        .expect("load the ADC Node object");
+    let mut node = harness::adc_node_manifest();
+    node["metadata"]["annotations"]["kubectl-netscaler.io/scope"] = json!(
+        json!({"mode": "vxlan", "clusterCidr": harness::CLUSTER_CIDR, "vni": 1, "overlayIp": harness::OVERLAY_IP})
+            .to_string()
+    );
+    bed.fake().apply(node).expect("load the ADC Node object");
     bed.run(&["diff"]).expect(0).stdout_has("No changes");
     bed.assert_converged(&bed.nodes);
     let converged = bed.state();
