@@ -486,3 +486,58 @@ pub fn brake(settings: &Settings, p: &Prepared, allow: bool) -> Result<()> {
     )
     .map_err(|r| Error::Refused(r.0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::adc_node::RecordSource;
+
+    fn record() -> Record {
+        Record {
+            scope: OwnedScope {
+                mode: Mode::Vxlan,
+                cluster_cidr: "10.244.0.0/16".parse().unwrap(),
+                vni: Some(1),
+                overlay_ip: Some("10.244.254.1".parse().unwrap()),
+                services: None,
+            },
+            source: RecordSource::Node("netscaler-prod".into()),
+        }
+    }
+
+    fn settings(config: &str) -> Settings {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, config.as_bytes()).unwrap();
+        let args = crate::cli::SettingsArgs {
+            config: Some(f.path().to_path_buf()),
+            ..Default::default()
+        };
+        Settings::resolve(&args, None).unwrap()
+    }
+
+    #[test]
+    fn teardown_refuses_settings_that_disagree_with_the_record() {
+        // None given, or the ones the apply used: nothing to refuse.
+        assert!(check_against_record(&settings(""), &record()).is_ok());
+        let applied = "vtepIp: 192.0.2.10\nadcPodCidr: 10.244.254.0/24\nmode: vxlan\n";
+        assert!(check_against_record(&settings(applied), &record()).is_ok());
+        // vtepIp is no part of the scope: it may differ.
+        assert!(check_against_record(&settings("vtepIp: 192.0.2.11\n"), &record()).is_ok());
+
+        let err = check_against_record(
+            &settings("vxlan:\n  id: 2\nadcPodCidr: 10.244.253.0/24\nclusterCidr: 10.0.0.0/8\nmode: routes\n"),
+            &record(),
+        )
+        .unwrap_err()
+        .to_string();
+        for want in [
+            "node netscaler-prod annotation kubectl-netscaler.io/scope",
+            "mode (--mode) is routes but vxlan was applied",
+            "vxlan.id (--vxlan-id) is 2 but VNI 1 was applied",
+            "clusterCidr (--cluster-cidr) is 10.0.0.0/8 but 10.244.0.0/16 was applied",
+            "adcPodCidr (--adc-pod-cidr) is 10.244.253.0/24 (overlay IP 10.244.253.1) but overlay IP 10.244.254.1 was applied",
+        ] {
+            assert!(err.contains(want), "{want:?} not in {err}");
+        }
+    }
+}

@@ -369,6 +369,42 @@ mod tests {
     }
 
     #[test]
+    fn the_record_reads_back_as_the_scope_and_names_what_moved() {
+        let mut s = scope();
+        s.services = Some(ServiceScope::for_cluster("prod"));
+        let back = OwnedScope::from_record(&s.to_record()).unwrap();
+        assert_eq!(back, s);
+        let routes = OwnedScope {
+            mode: Mode::Routes,
+            vni: None,
+            overlay_ip: None,
+            services: None,
+            ..s.clone()
+        };
+        assert_eq!(
+            OwnedScope::from_record(&routes.to_record()).unwrap(),
+            routes
+        );
+        assert!(OwnedScope::from_record("{").is_err());
+        assert!(OwnedScope::from_record(r#"{"mode":"vxlan"}"#).is_err());
+
+        assert!(s.differences(&back).is_empty());
+        let moved = OwnedScope {
+            vni: Some(2),
+            overlay_ip: Some("10.244.253.1".parse().unwrap()),
+            services: None,
+            ..s.clone()
+        };
+        assert_eq!(
+            moved.differences(&s),
+            [
+                format!("VNI 2 vs {}", s.vni.unwrap()),
+                format!("overlay IP 10.244.253.1 vs {}", s.overlay_ip.unwrap()),
+            ]
+        );
+    }
+
+    #[test]
     fn routes_only_static_inside_the_cluster_cidr() {
         let s = scope();
         let ours = rec(

@@ -949,3 +949,41 @@ fn readiness_of_a_node_the_plan_skipped_does_not_stale_it() {
         .stderr_has("stale")
         .stderr_has("worker-2");
 }
+
+/// The overlay addresses (SNIPs inside the cluster CIDR) on the ADC.
+fn overlay_snips(bed: &Bed) -> Vec<String> {
+    bed.adc.dump()["nsip"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["ipaddress"].as_str())
+        .filter(|ip| ip.starts_with("10.244."))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A moved scope (another adcPodCidr, so another overlay IP): the recorded one is read too, so
+/// apply replaces the old overlay SNIP instead of leaving it behind, and teardown without
+/// settings then removes the new scope.
+#[test]
+fn apply_with_a_moved_overlay_removes_the_recorded_one() {
+    let bed = Bed::start();
+    let before = bed.state();
+    bed.run(&["apply", "--yes"]).expect(0);
+    assert_eq!(overlay_snips(&bed), [harness::OVERLAY_IP]);
+    bed.run(&["diff", "--adc-pod-cidr", "10.244.253.0/24"])
+        .expect(1)
+        .stdout_has(&format!("- nsip ipaddress={}", harness::OVERLAY_IP))
+        .stdout_has("+ nsip ipaddress=10.244.253.1");
+    bed.run(&["apply", "--yes", "--adc-pod-cidr", "10.244.253.0/24"])
+        .expect(0);
+    assert_eq!(overlay_snips(&bed), ["10.244.253.1"]);
+    bed.run(&["diff", "--adc-pod-cidr", "10.244.253.0/24"])
+        .expect(0);
+    adc_connection_only(
+        &bed,
+        &["teardown", "--yes", "--cluster-name", harness::CLUSTER],
+    )
+    .expect(0);
+    assert_eq!(bed.state(), before, "nothing of either scope is left");
+}
