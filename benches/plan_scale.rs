@@ -107,7 +107,7 @@ fn plan(path: &Path, text: &str, settings: &ModelSettings, output: PlanOutput) -
     };
     let desired = model::desired(settings, &facts).expect("desired state");
     let digests = InputDigests::of(&facts, None);
-    let rendered = render::plan::render(&desired, &digests, output);
+    let rendered = render::plan::render(&desired, &digests, settings, output);
     Planned {
         facts,
         desired,
@@ -265,9 +265,9 @@ fn staged(path: &Path, text: &str, s: &ModelSettings, nodes: usize) -> [Duration
     let t3 = Instant::now();
     let digests = InputDigests::of(&facts, None);
     let t4 = Instant::now();
-    let json = render::plan::render(&desired, &digests, PlanOutput::Json);
+    let json = render::plan::render(&desired, &digests, s, PlanOutput::Json);
     let t5 = Instant::now();
-    let table = render::plan::render(&desired, &digests, PlanOutput::Table);
+    let table = render::plan::render(&desired, &digests, s, PlanOutput::Table);
     let t6 = Instant::now();
     assert_eq!(desired.planned_nodes, nodes);
     black_box((facts, desired, digests, json, table));

@@ -171,6 +171,145 @@ pub struct Settings {
     pub save_config: bool,
     /// The config file's `watch` section, resolved by [`WatchSettings::resolve`].
     pub watch_file: std::sync::Arc<WatchConfig>,
+    /// The model settings (by config key) given by a flag or the config file rather than
+    /// defaulted: the ones a plan file's settings must agree with.
+    pub explicit: std::collections::BTreeSet<&'static str>,
+}
+
+/// The model settings by config key, with their flag, as text (`None` when unset); the form a
+/// plan file records them in and compares them by.
+pub fn model_values(m: &ModelSettings) -> [(&'static str, &'static str, Option<String>); 13] {
+    let text = |v: Option<&dyn std::fmt::Display>| v.map(|v| v.to_string());
+    [
+        ("cluster", "cluster-name", Some(m.cluster.clone())),
+        (
+            "mode",
+            "mode",
+            Some(
+                match m.mode {
+                    ModeSetting::Auto => "auto",
+                    ModeSetting::Vxlan => "vxlan",
+                    ModeSetting::Routes => "routes",
+                }
+                .into(),
+            ),
+        ),
+        (
+            "vxlan.id",
+            "vxlan-id",
+            text(m.vxlan_id.as_ref().map(|v| v as _)),
+        ),
+        (
+            "vxlan.port",
+            "vxlan-port",
+            text(m.vxlan_port.as_ref().map(|v| v as _)),
+        ),
+        (
+            "vtepIp",
+            "vtep-ip",
+            text(m.vtep_ip.as_ref().map(|v| v as _)),
+        ),
+        (
+            "vtepMac",
+            "vtep-mac",
+            Some(match &m.vtep_mac {
+                VtepMacSetting::Auto => "auto".into(),
+                VtepMacSetting::Mac(mac) => mac.clone(),
+            }),
+        ),
+        (
+            "adcPodCidr",
+            "adc-pod-cidr",
+            text(m.adc_pod_cidr.as_ref().map(|v| v as _)),
+        ),
+        (
+            "overlayIp",
+            "overlay-ip",
+            text(m.overlay_ip.as_ref().map(|v| v as _)),
+        ),
+        (
+            "clusterCidr",
+            "cluster-cidr",
+            text(m.cluster_cidr.as_ref().map(|v| v as _)),
+        ),
+        (
+            "nodeSelector",
+            "node-selector",
+            text(m.node_selector.as_ref().map(|v| v as _)),
+        ),
+        (
+            "nodeAddressType",
+            "node-address-type",
+            Some(m.node_address_type.clone()),
+        ),
+        (
+            "notReady",
+            "not-ready",
+            Some(
+                match m.not_ready {
+                    NotReadyPolicy::Keep => "keep",
+                    NotReadyPolicy::Remove => "remove",
+                }
+                .into(),
+            ),
+        ),
+        ("services", "services", Some(m.services.to_string())),
+    ]
+}
+
+/// Parses model settings recorded as [`model_values`] (config keys, text values), e.g. from
+/// a plan file; an error names the key.
+pub fn parse_model_values(
+    get: impl Fn(&str) -> Option<String>,
+) -> std::result::Result<ModelSettings, String> {
+    fn parse<T: std::str::FromStr>(
+        key: &str,
+        v: Option<String>,
+    ) -> std::result::Result<Option<T>, String> {
+        v.map(|t| t.parse().map_err(|_| format!("{key} {t:?} is invalid")))
+            .transpose()
+    }
+    let mode = match get("mode").as_deref() {
+        None | Some("auto") => ModeSetting::Auto,
+        Some("vxlan") => ModeSetting::Vxlan,
+        Some("routes") => ModeSetting::Routes,
+        Some(m) => return Err(format!("mode {m:?} is not auto, vxlan or routes")),
+    };
+    let not_ready = match get("notReady").as_deref() {
+        None | Some("keep") => NotReadyPolicy::Keep,
+        Some("remove") => NotReadyPolicy::Remove,
+        Some(v) => return Err(format!("notReady {v:?} is not keep or remove")),
+    };
+    let vtep_mac = match get("vtepMac") {
+        None => VtepMacSetting::Auto,
+        Some(m) if m == "auto" => VtepMacSetting::Auto,
+        Some(m) => {
+            VtepMacSetting::Mac(normalize_mac(&m).ok_or(format!("vtepMac {m:?} is invalid"))?)
+        }
+    };
+    Ok(ModelSettings {
+        cluster: get("cluster").ok_or("cluster missing")?,
+        mode,
+        vxlan_id: parse("vxlan.id", get("vxlan.id"))?,
+        vxlan_port: parse("vxlan.port", get("vxlan.port"))?,
+        vtep_ip: parse("vtepIp", get("vtepIp"))?,
+        vtep_mac,
+        adc_pod_cidr: parse("adcPodCidr", get("adcPodCidr"))?,
+        overlay_ip: parse("overlayIp", get("overlayIp"))?,
+        cluster_cidr: parse("clusterCidr", get("clusterCidr"))?,
+        node_selector: get("nodeSelector")
+            .map(|t| LabelSelector::parse(&t).map_err(|e| format!("nodeSelector: {e}")))
+            .transpose()?,
+        node_address_type: get("nodeAddressType").unwrap_or_else(|| "InternalIP".into()),
+        not_ready,
+        // A plan made before service groups existed planned none.
+        services: match get("services").as_deref() {
+            None => false,
+            Some("true") => true,
+            Some("false") => false,
+            Some(v) => return Err(format!("services {v:?} is not true or false")),
+        },
+    })
 }
 
 fn bad(key: &str, flag: &str, msg: impl std::fmt::Display) -> Error {
@@ -324,6 +463,10 @@ impl Settings {
                 ),
             ));
         }
+        let cluster_given = args.cluster_name.is_some() || file.cluster.is_some();
+        let node_selector_given = args.node_selector.is_some() || file.node_selector.is_some();
+        let node_address_type_given =
+            args.node_address_type.is_some() || file.node_address_type.is_some();
         let node_selector = pick(&args.node_selector, &file.node_selector)
             .map(|s| LabelSelector::parse(&s).map_err(|e| bad("nodeSelector", "node-selector", e)))
             .transpose()?;
@@ -394,6 +537,33 @@ impl Settings {
             max_delete_percent,
             save_config,
             watch_file: std::sync::Arc::new(file.watch),
+            explicit: [
+                ("cluster", cluster_given),
+                ("mode", args.mode.is_some() || file.mode.is_some()),
+                ("vxlan.id", vxlan_id.is_some()),
+                ("vxlan.port", vxlan_port.is_some()),
+                ("vtepIp", vtep_ip.is_some()),
+                (
+                    "vtepMac",
+                    args.vtep_mac.is_some() || file.vtep_mac.is_some(),
+                ),
+                ("adcPodCidr", adc_pod_cidr.is_some()),
+                ("overlayIp", overlay_ip.is_some()),
+                ("clusterCidr", cluster_cidr.is_some()),
+                ("nodeSelector", node_selector_given),
+                ("nodeAddressType", node_address_type_given),
+                (
+                    "notReady",
+                    args.not_ready.is_some() || file.not_ready.is_some(),
+                ),
+                (
+                    "services",
+                    args.services || args.no_services || file.services.is_some(),
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(k, given)| given.then_some(k))
+            .collect(),
         };
         crate::model::check_offline(&settings.model).map_err(|e| Error::usage(e.0))?;
         Ok(settings)
@@ -453,6 +623,40 @@ fn parse_vtep_mac(text: &str) -> Result<String> {
 }
 
 impl Settings {
+    /// Takes the model settings a plan file was made with (`plan`, from the file named
+    /// `source`): a setting given here (flag or config file) that contradicts the plan is
+    /// refused, naming both values; every other one comes from the plan.
+    pub fn adopt_plan(mut self, plan: &ModelSettings, source: &str) -> Result<Settings> {
+        let mut mine = self.model.clone();
+        if let Some(name) = &self.cluster_name {
+            mine.cluster = name.clone();
+        }
+        let planned = model_values(plan);
+        let contradictions: Vec<String> = model_values(&mine)
+            .into_iter()
+            .zip(planned)
+            .filter(|((key, _, _), _)| self.explicit.contains(key))
+            .filter(|((_, _, here), (_, _, there))| here != there)
+            .map(|((key, flag, here), (_, _, there))| {
+                let show = |v: Option<String>| v.unwrap_or_else(|| "unset".into());
+                format!(
+                    "{key} (--{flag}) is {} here but {} in the plan",
+                    show(here),
+                    show(there)
+                )
+            })
+            .collect();
+        if !contradictions.is_empty() {
+            return Err(Error::usage(format!(
+                "plan file {source} was made with other settings: {}; drop the contradicting settings (the plan file carries its own) or plan again with them",
+                contradictions.join(", ")
+            )));
+        }
+        self.model = plan.clone();
+        self.cluster_name = Some(plan.cluster.clone());
+        Ok(self)
+    }
+
     /// Checks, without any network access, everything a command that talks to the ADC needs
     /// (SPEC §5): the URL, a password source, a readable password file, the CA file. All the
     /// problems found are reported together, each naming its setting.
@@ -661,6 +865,48 @@ mod tests {
         assert_eq!(s.max_delete_percent, 50);
         assert!(s.save_config);
         assert_eq!(s.adc.username, "nsroot");
+    }
+
+    #[test]
+    fn a_plan_supplies_the_settings_not_given_and_refuses_contradicting_ones() {
+        let f = config("cluster: prod\nvtepIp: 192.0.2.10\nadcPodCidr: 10.244.254.0/24\n");
+        let mut a = args();
+        a.config = Some(f.path().to_path_buf());
+        let planned = Settings::resolve(&a, None)
+            .unwrap()
+            .with_cluster("x")
+            .unwrap();
+        let mut plan = planned.model.clone();
+        plan.not_ready = NotReadyPolicy::Remove;
+
+        // Only the ADC connection: everything comes from the plan.
+        let run = Settings::resolve(&args(), None).unwrap();
+        let adopted = run.adopt_plan(&plan, "p.json").unwrap();
+        assert_eq!(adopted.cluster_name.as_deref(), Some("prod"));
+        assert_eq!(model_values(&adopted.model), model_values(&plan));
+
+        // The same settings again agree.
+        let again = Settings::resolve(&a, None).unwrap();
+        assert!(again.adopt_plan(&plan, "p.json").is_ok());
+
+        // A contradicting flag is refused, naming both values.
+        let mut b = a.clone();
+        b.vxlan_id = Some(2);
+        b.not_ready = Some(NotReadyArg::Keep);
+        let err = Settings::resolve(&b, None)
+            .unwrap()
+            .adopt_plan(&plan, "p.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("plan file p.json"), "{err}");
+        assert!(
+            err.contains("vxlan.id (--vxlan-id) is 2 here but unset in the plan"),
+            "{err}"
+        );
+        assert!(
+            err.contains("notReady (--not-ready) is keep here but remove in the plan"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! The ADC's Node object in the cluster (SPEC §2.1): read it, and create, update or delete it.
 //! Writes are server-side applies under [`FIELD_MANAGER`] of only the fields this tool manages;
-//! taints, labels and annotations others added stay.
+//! taints, labels and annotations others added stay. Also the record of the applied owned scope:
+//! the Node's [`ANN_SCOPE`] annotation in vxlan mode, a ConfigMap in routes mode.
 
 use super::live::kube_error;
 use crate::error::{Error, Result};
-use crate::model::{NodeChange, Op};
-use k8s_openapi::api::core::v1::Node;
+use crate::model::{
+    ANN_SCOPE, LABEL_CLUSTER, LABEL_MANAGED_BY, MANAGED_BY, NodeChange, Op, OwnedScope, RECORD_KEY,
+};
+use k8s_openapi::api::core::v1::{ConfigMap, Node};
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use serde_json::{Value, json};
 
@@ -21,6 +24,134 @@ pub async fn get(client: &kube::Client, name: &str) -> Result<Option<Value>> {
         .map_err(|e| kube_error(&format!("get node {name}"), e))?;
     node.map(|n| serde_json::to_value(n).map_err(|e| Error::kubernetes(e.to_string())))
         .transpose()
+}
+
+/// Where the applied scope of a cluster is recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecordSource {
+    /// The [`ANN_SCOPE`] annotation of the ADC Node (vxlan mode).
+    Node(String),
+    /// The ConfigMap `namespace/name` (routes mode).
+    ConfigMap { namespace: String, name: String },
+}
+
+impl std::fmt::Display for RecordSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecordSource::Node(n) => write!(f, "node {n} annotation {ANN_SCOPE}"),
+            RecordSource::ConfigMap { namespace, name } => {
+                write!(f, "configmap {namespace}/{name}")
+            }
+        }
+    }
+}
+
+/// The applied scope as recorded in the cluster, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub scope: OwnedScope,
+    pub source: RecordSource,
+}
+
+/// The name of the routes-mode record of `cluster`.
+pub fn record_config_map(cluster: &str) -> String {
+    format!("kubectl-netscaler-{cluster}")
+}
+
+fn parse_record(text: &str, source: RecordSource) -> Result<Record> {
+    OwnedScope::from_record(text)
+        .map(|scope| Record {
+            scope,
+            source: source.clone(),
+        })
+        .map_err(|e| {
+            Error::usage(format!(
+                "{source}: the record of the applied scope is unreadable: {e}; fix or remove it"
+            ))
+        })
+}
+
+/// The record on the ADC Node as read (`node`), when the Node is ours for `cluster`.
+pub fn node_record(node: Option<&Value>, cluster: &str) -> Result<Option<Record>> {
+    let Some(node) = node.filter(|n| {
+        n["metadata"]["labels"][LABEL_MANAGED_BY] == MANAGED_BY
+            && n["metadata"]["labels"][LABEL_CLUSTER] == cluster
+    }) else {
+        return Ok(None);
+    };
+    let name = node["metadata"]["name"].as_str().unwrap_or_default();
+    node["metadata"]["annotations"][ANN_SCOPE]
+        .as_str()
+        .map(|t| parse_record(t, RecordSource::Node(name.into())))
+        .transpose()
+}
+
+/// The routes-mode record of `cluster` in `namespace`, when it exists.
+pub async fn config_map_record(
+    client: &kube::Client,
+    namespace: &str,
+    cluster: &str,
+) -> Result<Option<Record>> {
+    let name = record_config_map(cluster);
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
+    let cm = api
+        .get_opt(&name)
+        .await
+        .map_err(|e| kube_error(&format!("get configmap {namespace}/{name}"), e))?;
+    let source = RecordSource::ConfigMap {
+        namespace: namespace.into(),
+        name,
+    };
+    cm.and_then(|c| c.data?.get(RECORD_KEY).cloned())
+        .map(|t| parse_record(&t, source))
+        .transpose()
+}
+
+/// Writes the routes-mode record of `scope` for `cluster` (server-side apply).
+pub async fn write_config_map_record(
+    client: &kube::Client,
+    namespace: &str,
+    cluster: &str,
+    scope: &OwnedScope,
+) -> Result<()> {
+    let name = record_config_map(cluster);
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
+    let object = json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {LABEL_MANAGED_BY: MANAGED_BY, LABEL_CLUSTER: cluster},
+        },
+        "data": {RECORD_KEY: scope.to_record()},
+    });
+    api.patch(
+        &name,
+        &PatchParams::apply(FIELD_MANAGER).force(),
+        &Patch::Apply(&object),
+    )
+    .await
+    .map_err(|e| kube_error(&format!("write configmap {namespace}/{name}"), e))?;
+    Ok(())
+}
+
+/// Deletes the routes-mode record (gone already counts as done).
+pub async fn delete_config_map_record(
+    client: &kube::Client,
+    namespace: &str,
+    cluster: &str,
+) -> Result<()> {
+    let name = record_config_map(cluster);
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
+    match api.delete(&name, &DeleteParams::default()).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+        Err(e) => Err(kube_error(
+            &format!("delete configmap {namespace}/{name}"),
+            e,
+        )),
+    }
 }
 
 /// Whether an update must recreate the object (`spec.podCIDR` is immutable once set).

@@ -9,8 +9,10 @@ use crate::cluster::{
 };
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
+use crate::model::Mode;
 use crate::nitro::execute::{self, ExecOutcome};
 use crate::render;
+use crate::render::plan::PlanFile;
 use crate::settings::Settings;
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -89,7 +91,14 @@ pub async fn run(
     out: &render::Printer,
     cancel: &CancellationToken,
 ) -> Result<ExitStatus> {
-    let settings = Settings::resolve(&cli.settings, Some(&args.safety))?;
+    let mut settings = Settings::resolve(&cli.settings, Some(&args.safety))?;
+    if let Target::PlanFile(path) = &target
+        && let Some(planned) = PlanFile::read(path)?.settings
+    {
+        // The plan file carries the settings it was made with; the run brings only the ADC
+        // connection (and may repeat settings that agree).
+        settings = settings.adopt_plan(&planned, &path.display().to_string())?;
+    }
     if !args.dry_run {
         // Refuse at once, before anything is contacted, rather than after the read phase.
         require_confirmation_channel(verb, args)?;
@@ -110,7 +119,7 @@ pub async fn run(
         ),
     };
     let work = async {
-        let p = prepare(&kube, settings, target, true).await?;
+        let p = prepare(&kube, settings, target, true, &args.safety.lock_namespace).await?;
         let result = execute_prepared(verb, args, &p, out).await;
         p.nitro.logout().await;
         result
@@ -141,7 +150,11 @@ async fn execute_prepared(
         out.diagnostics(&p.desired.diagnostics);
     }
     out.data(&render::diff::render(&p.changes, args.output, out.color()));
-    if p.changes.is_empty() || args.dry_run {
+    if args.dry_run {
+        return Ok(ExitStatus::Success);
+    }
+    if p.changes.is_empty() {
+        keep_record(verb, p, true).await?;
         return Ok(ExitStatus::Success);
     }
     if verb == Verb::Apply {
@@ -155,7 +168,9 @@ async fn execute_prepared(
     }
     confirm(verb, args, p)?;
     let started = Instant::now();
-    let (outcome, node_error) = write(p, args, out).await?;
+    let (outcome, node_error) = write(verb, p, args, out).await?;
+    let failed_any = !outcome.failed.is_empty() || node_error.is_some();
+    keep_record(verb, p, !failed_any).await?;
     let stats = p.nitro.stats();
     let summary = p.changes.summary();
     for f in &outcome.failed {
@@ -206,8 +221,34 @@ async fn execute_prepared(
     Ok(ExitStatus::Success)
 }
 
+/// Keeps the routes-mode record of the applied scope (the ConfigMap in the lock namespace;
+/// in vxlan mode the ADC Node carries it): `apply` writes it when it is missing or another
+/// scope, and moves it onto the Node when the mode became vxlan; `teardown` removes it last,
+/// and only when everything else went (`complete`), so a rerun still knows what to remove.
+async fn keep_record(verb: Verb, p: &Prepared, complete: bool) -> Result<()> {
+    let in_config_map = matches!(
+        p.record.as_ref().map(|r| &r.source),
+        Some(adc_node::RecordSource::ConfigMap { .. })
+    );
+    let (ns, cluster) = (&p.record_namespace, &p.desired.cluster);
+    match verb {
+        Verb::Apply if p.scope.mode == Mode::Routes => {
+            let current = in_config_map && p.record.as_ref().is_some_and(|r| r.scope == p.scope);
+            if !current {
+                adc_node::write_config_map_record(&p.kube, ns, cluster, &p.scope).await?;
+            }
+        }
+        Verb::Apply | Verb::Teardown if in_config_map && complete => {
+            adc_node::delete_config_map_record(&p.kube, ns, cluster).await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Pushes the ADC changes, then the Node object, then saves the ADC configuration.
 async fn write(
+    verb: Verb,
     p: &Prepared,
     args: &WriteArgs,
     out: &render::Printer,
@@ -246,6 +287,12 @@ async fn write(
     // The Node object goes last on apply (the ADC can then answer the return path) and on
     // teardown alike; a failure here is reported with the other failures.
     let node_error = match &p.changes.node {
+        // The Node carries the record of what was applied: a teardown that left ADC objects
+        // behind keeps it, so the rerun removes them without any settings.
+        Some(_) if verb == Verb::Teardown && !outcome.failed.is_empty() => {
+            out.note("the ADC Node object is kept until the failed operations are removed: it records what was applied");
+            None
+        }
         Some(change) => adc_node::write(&p.kube, change, p.actual_node.as_ref())
             .await
             .err(),

@@ -5,12 +5,13 @@
 //! [`Actual`] moved forward by each execution.
 
 use crate::cli::Cli;
-use crate::cluster::{adc_node, client, live};
+use crate::cluster::adc_node::{self, Record};
+use crate::cluster::{client, live};
 use crate::error::{Error, Result};
 use crate::model::actual::{brake as model_brake, diff as model_diff, staleness};
 use crate::model::fingerprint::InputDigests;
 use crate::model::{
-    Actual, ChangeSet, ClusterFacts, Desired, DiffOptions, OwnedScope, Subject, VtepMacSetting,
+    Actual, ChangeSet, ClusterFacts, Desired, DiffOptions, Mode, ModeSetting, OwnedScope, Subject,
 };
 use crate::nitro::read::{self, AdcView, HaRole, ReadOptions};
 use crate::nitro::{NitroClient, NitroConfig, Password};
@@ -18,6 +19,10 @@ use crate::render::plan::PlanFile;
 use crate::settings::{PasswordSource, Settings};
 use k8s_openapi::api::core::v1::Secret;
 use std::time::Duration;
+
+/// The default lock namespace (`--lock-namespace`), where the routes-mode record also lives
+/// for commands without that flag (`diff`).
+pub const DEFAULT_LOCK_NAMESPACE: &str = "kube-system";
 
 /// What the change set is computed against.
 pub enum Target<'a> {
@@ -41,6 +46,10 @@ pub struct Prepared {
     pub changes: ChangeSet,
     /// The ADC Node object as read (JSON), when it exists.
     pub actual_node: Option<serde_json::Value>,
+    /// The applied scope as recorded in the cluster before this run, when there is one.
+    pub record: Option<Record>,
+    /// Where the routes-mode record lives (the lock namespace).
+    pub record_namespace: String,
 }
 
 /// Reads the NITRO password from its source; a Secret may also carry the username.
@@ -159,6 +168,9 @@ pub struct Planned {
     pub scope: OwnedScope,
     pub digests: InputDigests,
     pub teardown: bool,
+    /// The scope recorded by the last apply, when it was read: objects in it that the
+    /// planned scope no longer covers are read too, so a moved scope leaves nothing behind.
+    pub record: Option<Record>,
 }
 
 /// Plans `target` from `facts` (pure but for reading a plan file).
@@ -201,12 +213,102 @@ pub fn plan_for(settings: &Settings, facts: &ClusterFacts, target: Target<'_>) -
             desired.adc_node = plan.adc_node;
         }
     }
+    // The Node carries the record of the scope it is written with.
+    if let Some(node) = desired.adc_node.as_mut() {
+        node.record = Some(scope.to_record());
+    }
     Ok(Planned {
         desired,
         scope,
         digests,
         teardown,
+        record: None,
     })
+}
+
+/// The plan of `teardown` from the recorded scope: nothing desired, the recorded scope
+/// owned; no overlay setting is needed.
+fn teardown_of_record(settings: &Settings, record: &Record) -> Planned {
+    let scope = record.scope.clone();
+    Planned {
+        desired: Desired {
+            cluster: settings.model.cluster.clone(),
+            mode: scope.mode,
+            cluster_cidr: scope.cluster_cidr,
+            vxlan: None,
+            adc: Vec::new(),
+            adc_node: None,
+            diagnostics: Vec::new(),
+            planned_nodes: 0,
+            services: scope.services.clone(),
+            planned_services: Vec::new(),
+        },
+        scope,
+        digests: InputDigests::default(),
+        teardown: true,
+        record: Some(record.clone()),
+    }
+}
+
+/// `teardown` removes what was applied: settings given (flag or config file) that disagree
+/// with the record are refused (exit 2), naming both values, before anything is deleted.
+pub fn check_against_record(settings: &Settings, record: &Record) -> Result<()> {
+    let m = &settings.model;
+    let given = |k: &str| settings.explicit.contains(k);
+    let recorded = &record.scope;
+    let show = |v: Option<String>| v.unwrap_or_else(|| "none".into());
+    let mut out = Vec::new();
+    let mode = match m.mode {
+        ModeSetting::Vxlan => Some(Mode::Vxlan),
+        ModeSetting::Routes => Some(Mode::Routes),
+        ModeSetting::Auto => None,
+    };
+    if let Some(mode) = mode.filter(|m| given("mode") && *m != recorded.mode) {
+        out.push(format!(
+            "mode (--mode) is {} but {} was applied",
+            mode.as_str(),
+            recorded.mode.as_str()
+        ));
+    }
+    if given("vxlan.id") && m.vxlan_id != recorded.vni {
+        out.push(format!(
+            "vxlan.id (--vxlan-id) is {} but VNI {} was applied",
+            show(m.vxlan_id.map(|v| v.to_string())),
+            show(recorded.vni.map(|v| v.to_string()))
+        ));
+    }
+    if given("clusterCidr") && m.cluster_cidr != Some(recorded.cluster_cidr) {
+        out.push(format!(
+            "clusterCidr (--cluster-cidr) is {} but {} was applied",
+            show(m.cluster_cidr.map(|v| v.to_string())),
+            recorded.cluster_cidr
+        ));
+    }
+    let applied_overlay = show(recorded.overlay_ip.map(|v| v.to_string()));
+    if given("overlayIp") && m.overlay_ip != recorded.overlay_ip {
+        out.push(format!(
+            "overlayIp (--overlay-ip) is {} but {applied_overlay} was applied",
+            show(m.overlay_ip.map(|v| v.to_string()))
+        ));
+    } else if !given("overlayIp")
+        && given("adcPodCidr")
+        && let Some(cidr) = m.adc_pod_cidr
+        && cidr.hosts().next() != recorded.overlay_ip
+    {
+        out.push(format!(
+            "adcPodCidr (--adc-pod-cidr) is {cidr} (overlay IP {}) but overlay IP {applied_overlay} was applied",
+            show(cidr.hosts().next().map(|v| v.to_string()))
+        ));
+    }
+    if out.is_empty() {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "teardown removes what was applied ({}: {}): {}; drop these settings (teardown needs none) to remove the applied scope",
+        record.source,
+        record.scope.to_record(),
+        out.join(", ")
+    )))
 }
 
 /// Reads the ADC's owned scope (and what the run needs to know about the ADC) and the ADC
@@ -214,21 +316,46 @@ pub fn plan_for(settings: &Settings, facts: &ClusterFacts, target: Target<'_>) -
 pub async fn read_actual(
     kube: &kube::Client,
     nitro: &NitroClient,
-    settings: &Settings,
+    _settings: &Settings,
     planned: &Planned,
     writing: bool,
 ) -> Result<(Actual, AdcView)> {
     let desired = &planned.desired;
+    // An unresolved VtepMAC means `vtepMac: auto` wherever the desired state came from (the
+    // settings now, or a plan file written with auto): discover it as a live plan would.
     let needs_mac = desired
         .adc_node
         .as_ref()
-        .is_some_and(|n| n.vtep_mac.is_none())
-        && settings.model.vtep_mac == VtepMacSetting::Auto;
+        .is_some_and(|n| n.vtep_mac.is_none());
     let opts = ReadOptions {
         discover_vtep_mac: needs_mac,
         ha: writing,
     };
-    let view = read::read(nitro, &planned.scope, opts).await?;
+    let mut view = read::read(nitro, &planned.scope, opts).await?;
+    if let Some(record) = &planned.record
+        && !planned.scope.differences(&record.scope).is_empty()
+    {
+        // The scope moved since the last apply (a new VNI, overlay IP, ...): what the old one
+        // owns is ours too, and goes unless planned again.
+        let old = read::read(nitro, &record.scope, ReadOptions::default()).await?;
+        let keys: std::collections::BTreeSet<_> = view.owned.iter().map(|o| o.key()).collect();
+        let moved: Vec<_> = old
+            .owned
+            .into_iter()
+            .filter(|o| !keys.contains(&o.key()))
+            .collect();
+        view.foreign
+            .retain(|f| !moved.iter().any(|o| o.key() == f.key));
+        view.owned.extend(moved);
+        view.owned.sort();
+        let learned: std::collections::BTreeSet<_> = view.learned.iter().map(|o| o.key()).collect();
+        let old_learned: Vec<_> = old
+            .learned
+            .into_iter()
+            .filter(|o| !learned.contains(&o.key()))
+            .collect();
+        view.learned.extend(old_learned);
+    }
     if writing && let HaRole::Secondary { primary } = &view.ha {
         return Err(Error::Refused(format!(
             "this ADC is the HA secondary: configuration must be written to the primary{}; point --adc-url at it (or at a floating management SNIP)",
@@ -294,11 +421,37 @@ pub async fn prepare(
     settings: Settings,
     target: Target<'_>,
     writing: bool,
+    record_namespace: &str,
 ) -> Result<Prepared> {
     let facts = FactsSource::Live(kube, settings.model.services)
         .facts()
         .await?;
-    let planned = plan_for(&settings, &facts, target)?;
+    let cluster = settings.model.cluster.clone();
+    let node = adc_node::get(kube, &crate::model::adc_node_name(&cluster)).await?;
+    let mut record = adc_node::node_record(node.as_ref(), &cluster)?;
+    let planned = match target {
+        Target::Empty => {
+            if record.is_none() {
+                record = adc_node::config_map_record(kube, record_namespace, &cluster).await?;
+            }
+            match &record {
+                Some(r) => {
+                    check_against_record(&settings, r)?;
+                    teardown_of_record(&settings, r)
+                }
+                // Nothing recorded (applied by an older version): the settings say what.
+                None => plan_for(&settings, &facts, Target::Empty)?,
+            }
+        }
+        target => {
+            let mut planned = plan_for(&settings, &facts, target)?;
+            if record.is_none() && planned.scope.mode == Mode::Routes {
+                record = adc_node::config_map_record(kube, record_namespace, &cluster).await?;
+            }
+            planned.record = record.clone();
+            planned
+        }
+    };
     let scope = planned.scope.clone();
     let nitro = connect_adc(&settings, kube).await?;
     let read = async {
@@ -317,6 +470,8 @@ pub async fn prepare(
             view,
             desired,
             changes,
+            record,
+            record_namespace: record_namespace.to_string(),
         }),
         Err(e) => {
             nitro.logout().await;
@@ -334,4 +489,59 @@ pub fn brake(settings: &Settings, p: &Prepared, allow: bool) -> Result<()> {
         allow,
     )
     .map_err(|r| Error::Refused(r.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::adc_node::RecordSource;
+
+    fn record() -> Record {
+        Record {
+            scope: OwnedScope {
+                mode: Mode::Vxlan,
+                cluster_cidr: "10.244.0.0/16".parse().unwrap(),
+                vni: Some(1),
+                overlay_ip: Some("10.244.254.1".parse().unwrap()),
+                services: None,
+            },
+            source: RecordSource::Node("netscaler-prod".into()),
+        }
+    }
+
+    fn settings(config: &str) -> Settings {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, config.as_bytes()).unwrap();
+        let args = crate::cli::SettingsArgs {
+            config: Some(f.path().to_path_buf()),
+            ..Default::default()
+        };
+        Settings::resolve(&args, None).unwrap()
+    }
+
+    #[test]
+    fn teardown_refuses_settings_that_disagree_with_the_record() {
+        // None given, or the ones the apply used: nothing to refuse.
+        assert!(check_against_record(&settings(""), &record()).is_ok());
+        let applied = "vtepIp: 192.0.2.10\nadcPodCidr: 10.244.254.0/24\nmode: vxlan\n";
+        assert!(check_against_record(&settings(applied), &record()).is_ok());
+        // vtepIp is no part of the scope: it may differ.
+        assert!(check_against_record(&settings("vtepIp: 192.0.2.11\n"), &record()).is_ok());
+
+        let err = check_against_record(
+            &settings("vxlan:\n  id: 2\nadcPodCidr: 10.244.253.0/24\nclusterCidr: 10.0.0.0/8\nmode: routes\n"),
+            &record(),
+        )
+        .unwrap_err()
+        .to_string();
+        for want in [
+            "node netscaler-prod annotation kubectl-netscaler.io/scope",
+            "mode (--mode) is routes but vxlan was applied",
+            "vxlan.id (--vxlan-id) is 2 but VNI 1 was applied",
+            "clusterCidr (--cluster-cidr) is 10.0.0.0/8 but 10.244.0.0/16 was applied",
+            "adcPodCidr (--adc-pod-cidr) is 10.244.253.0/24 (overlay IP 10.244.253.1) but overlay IP 10.244.254.1 was applied",
+        ] {
+            assert!(err.contains(want), "{want:?} not in {err}");
+        }
+    }
 }

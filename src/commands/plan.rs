@@ -31,7 +31,11 @@ pub async fn load(
 /// Computes the desired state and its input digests.
 pub fn compute(settings: &Settings, facts: &ClusterFacts) -> Result<(Desired, InputDigests)> {
     let desired = desired(&settings.model, facts).map_err(|e| Error::usage(e.0))?;
-    let digests = InputDigests::of(facts, settings.model.node_selector.as_ref());
+    let digests = InputDigests::planned(
+        facts,
+        settings.model.node_selector.as_ref(),
+        settings.model.not_ready,
+    );
     Ok((desired, digests))
 }
 
@@ -60,13 +64,18 @@ pub async fn run(cli: &Cli, args: &PlanArgs, out: &render::Printer) -> Result<Ex
     let settings = Settings::resolve(&cli.settings, None)?;
     let (settings, facts) = load(cli, settings, args.cluster_file.as_deref()).await?;
     let (desired, digests) = compute(&settings, &facts)?;
-    out.data(&render::plan::render(&desired, &digests, args.output));
+    out.data(&render::plan::render(
+        &desired,
+        &digests,
+        &settings.model,
+        args.output,
+    ));
     if matches!(args.output, PlanOutput::Commands) {
         out.diagnostics(&desired.diagnostics);
     }
     check_strict(&settings, &desired)?;
     if let Some(path) = &args.out {
-        let doc = render::plan::document(&desired, &digests);
+        let doc = render::plan::document(&desired, &digests, &settings.model);
         std::fs::write(path, render::to_json(&doc))
             .map_err(|e| Error::usage(format!("--out {}: {e}", path.display())))?;
         out.note(&format!(

@@ -6,8 +6,8 @@ use super::diff::{ChangeSet, Op, diff_node, diff_objects};
 use super::fingerprint::InputDigests;
 use super::object::{AdcObject, ObjectKey};
 use super::{
-    Desired, ForeignObject, LABEL_CLUSTER, LABEL_MANAGED_BY, MANAGED_BY, adc_node_name,
-    foreign_conflicts,
+    ANN_BACKEND_DATA, Desired, ForeignObject, LABEL_CLUSTER, LABEL_MANAGED_BY, MANAGED_BY,
+    adc_node_name, foreign_conflicts,
 };
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
@@ -92,6 +92,15 @@ pub fn diff(
         return Err(Refusal(format!(
             "a Node named {node_name} exists but was not created by kubectl-netscaler for cluster {}: refusing to take it over; remove it or choose another cluster name",
             desired.cluster
+        )));
+    }
+    if let Some(node) = &desired.adc_node
+        && node.vtep_mac.is_none()
+    {
+        // flannel on every node would program a path to no MAC at all.
+        return Err(Refusal(format!(
+            "vtepMac: the VtepMAC of Node {} is unresolved (vtepMac: auto, and no MAC was discovered from the ADC): refusing to write {{\"VNI\":{},\"VtepMAC\":null}} into {ANN_BACKEND_DATA}; set vtepMac (--vtep-mac) and plan again",
+            node.name, node.vni
         )));
     }
     let mut changes = ChangeSet {
@@ -287,8 +296,32 @@ mod tests {
         let err = diff(desired.clone(), &actual, DiffOptions::default()).unwrap_err();
         assert!(err.0.contains("not created by kubectl-netscaler"), "{err}");
         // Ours: no refusal, and an unchanged desired state against itself is empty.
-        let (d, changes) = diff(desired, &Actual::default(), DiffOptions::default()).unwrap();
+        let discovered = Actual {
+            vtep_mac: Some("02:00:5e:00:01:01".into()),
+            ..Default::default()
+        };
+        let (d, changes) = diff(desired, &discovered, DiffOptions::default()).unwrap();
         assert_eq!(changes.changes.len(), d.adc.len());
         assert!(changes.node.is_some());
+    }
+
+    #[test]
+    fn an_unresolved_vtep_mac_is_refused_and_a_discovered_one_is_written() {
+        let desired = vxlan_desired();
+        assert_eq!(desired.adc_node.as_ref().unwrap().vtep_mac, None);
+        let err = diff(desired.clone(), &Actual::default(), DiffOptions::default()).unwrap_err();
+        assert!(err.0.starts_with("vtepMac:"), "{err}");
+        assert!(err.0.contains("netscaler-prod"), "{err}");
+        let discovered = Actual {
+            vtep_mac: Some("02:00:5e:00:01:01".into()),
+            ..Default::default()
+        };
+        let (d, changes) = diff(desired, &discovered, DiffOptions::default()).unwrap();
+        let node = d.adc_node.unwrap();
+        assert_eq!(
+            node.backend_data(),
+            r#"{"VNI":1,"VtepMAC":"02:00:5e:00:01:01"}"#
+        );
+        assert_eq!(changes.node.unwrap().desired.unwrap(), node);
     }
 }

@@ -116,6 +116,8 @@ pub struct AdcNode {
     pub vni: u32,
     /// `None` while `vtepMac: auto` is unresolved (plan does not contact the ADC).
     pub vtep_mac: Option<String>,
+    /// The owned scope it records ([`super::ANN_SCOPE`]), once known to a writing run.
+    pub record: Option<String>,
 }
 
 impl AdcNode {
@@ -126,6 +128,14 @@ impl AdcNode {
     /// The labels, annotations and spec this tool owns on the Node (the full object for a
     /// create; the managed fields for a comparison).
     pub fn to_json(&self) -> serde_json::Value {
+        let mut node = self.flannel_json();
+        if let Some(record) = &self.record {
+            node["metadata"]["annotations"][super::ANN_SCOPE] = json!(record);
+        }
+        node
+    }
+
+    fn flannel_json(&self) -> serde_json::Value {
         let ip = self.vtep_ip.to_string();
         json!({
             "apiVersion": "v1",
@@ -698,6 +708,7 @@ pub fn desired(settings: &ModelSettings, facts: &ClusterFacts) -> Result<Desired
                 VtepMacSetting::Auto => None,
                 VtepMacSetting::Mac(m) => Some(m.clone()),
             },
+            record: None,
         });
     }
     let services = (settings.services && facts.services_read)

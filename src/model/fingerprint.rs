@@ -2,6 +2,7 @@
 //! canonical form (sorted, no map-order or formatting dependence), plus per-subject digests
 //! (each node, each Service) so a stale plan can name what moved.
 
+use super::desired::NotReadyPolicy;
 use super::facts::{ClusterFacts, NetConf, NodeFacts};
 use super::object::Subject;
 use super::selector::LabelSelector;
@@ -16,24 +17,43 @@ fn digest(bytes: &[u8]) -> String {
 #[derive(Serialize)]
 struct CanonicalNode<'a> {
     name: &'a str,
-    created: Option<&'a str>,
     /// Labels matter only through this fact; other label changes do not stale a plan.
     selected: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    planned: Option<PlannedNode<'a>>,
+}
+
+/// What planning reads of a node `nodeSelector` selects.
+#[derive(Serialize)]
+struct PlannedNode<'a> {
+    created: Option<&'a str>,
     pod_cidrs: &'a [String],
     flannel: &'a BTreeMap<String, String>,
     addresses: &'a [(String, String)],
-    ready: Option<&'a str>,
+    /// Only under `notReady: remove`, and only whether it is Ready: `keep` plans a node
+    /// whatever its readiness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ready: Option<bool>,
 }
 
-fn node_digest(n: &NodeFacts, selector: Option<&LabelSelector>) -> String {
-    let c = CanonicalNode {
-        name: &n.name,
+fn node_digest(
+    n: &NodeFacts,
+    selector: Option<&LabelSelector>,
+    not_ready: NotReadyPolicy,
+) -> String {
+    let selected = selector.is_none_or(|s| s.matches(&n.labels));
+    // A node outside the selector is skipped whatever else it carries.
+    let planned = selected.then(|| PlannedNode {
         created: n.created.as_deref(),
-        selected: selector.is_none_or(|s| s.matches(&n.labels)),
         pod_cidrs: &n.pod_cidrs,
         flannel: &n.flannel,
         addresses: &n.addresses,
-        ready: n.ready.as_deref(),
+        ready: (not_ready == NotReadyPolicy::Remove).then(|| n.ready.as_deref() == Some("True")),
+    });
+    let c = CanonicalNode {
+        name: &n.name,
+        selected,
+        planned,
     };
     digest(&serde_json::to_vec(&c).expect("canonical node serialises"))
 }
@@ -59,12 +79,23 @@ impl InputDigests {
     /// ADC Node objects (this tool's own, any cluster's) are not inputs: planning skips them,
     /// and `apply` creating ours must not stale a plan written before it.
     pub fn of(facts: &ClusterFacts, selector: Option<&LabelSelector>) -> InputDigests {
+        InputDigests::planned(facts, selector, NotReadyPolicy::Remove)
+    }
+
+    /// The digests of exactly what planning with `selector` and the `not_ready` policy reads:
+    /// a change to anything else (a skipped node's readiness, the readiness of any node under
+    /// `notReady: keep`) leaves the plan current.
+    pub fn planned(
+        facts: &ClusterFacts,
+        selector: Option<&LabelSelector>,
+        not_ready: NotReadyPolicy,
+    ) -> InputDigests {
         InputDigests {
             nodes: facts
                 .nodes
                 .iter()
                 .filter(|n| !n.is_adc_node())
-                .map(|n| (n.name.clone(), node_digest(n, selector)))
+                .map(|n| (n.name.clone(), node_digest(n, selector, not_ready)))
                 .collect(),
             // Only opted-in Services shape the plan; a Service without the annotation is no
             // input, so other Services coming and going do not stale a plan.
@@ -235,6 +266,46 @@ mod tests {
         assert_eq!(
             a.describe_changes(&opted_out),
             ["service shop/web was removed"]
+        );
+    }
+
+    #[test]
+    fn only_what_shaped_the_plan_is_digested() {
+        let selector = LabelSelector::parse("pool=web").unwrap();
+        let mut web = node("a", "10.244.1.0/24");
+        web.labels.insert("pool".into(), "web".into());
+        web.ready = Some("True".into());
+        let mut other = node("b", "10.244.2.0/24");
+        other.ready = Some("True".into());
+        let facts = ClusterFacts {
+            nodes: vec![web, other],
+            ..Default::default()
+        };
+        let digests = |f: &ClusterFacts, policy| InputDigests::planned(f, Some(&selector), policy);
+        let mut moved = facts.clone();
+        // The unselected node changes readiness and pod CIDR: it was skipped anyway.
+        moved.nodes[1].ready = Some("False".into());
+        moved.nodes[1].pod_cidrs = vec!["10.244.9.0/24".into()];
+        for policy in [NotReadyPolicy::Keep, NotReadyPolicy::Remove] {
+            assert_eq!(digests(&facts, policy), digests(&moved, policy));
+        }
+        // The selected node's readiness matters only under notReady: remove.
+        moved.nodes[0].ready = Some("Unknown".into());
+        assert_eq!(
+            digests(&facts, NotReadyPolicy::Keep),
+            digests(&moved, NotReadyPolicy::Keep)
+        );
+        assert_eq!(
+            digests(&facts, NotReadyPolicy::Remove)
+                .describe_changes(&digests(&moved, NotReadyPolicy::Remove)),
+            ["node a changed"]
+        );
+        // Leaving the selector is a change.
+        moved.nodes[0].labels.clear();
+        assert_eq!(
+            digests(&facts, NotReadyPolicy::Keep)
+                .describe_changes(&digests(&moved, NotReadyPolicy::Keep)),
+            ["node a changed"]
         );
     }
 

@@ -17,4 +17,4 @@ pub use diff::*;
 pub use facts::*;
 pub use foreign::{ForeignConflicts, ForeignObject, foreign_conflicts};
 pub use object::*;
-pub use scope::{OwnedScope, ServiceScope};
+pub use scope::{ANN_SCOPE, OwnedScope, RECORD_KEY, ServiceScope};

@@ -81,7 +81,102 @@ fn parent_record(rec: &Map<String, Json>, link: &[&str]) -> Map<String, Json> {
         .collect()
 }
 
+/// The annotation of the ADC Node (vxlan mode) that records the scope `apply` wrote; in
+/// routes mode the record is the ConfigMap `kubectl-netscaler-<cluster>`, key [`RECORD_KEY`].
+pub const ANN_SCOPE: &str = "kubectl-netscaler.io/scope";
+/// The ConfigMap key of the routes-mode record.
+pub const RECORD_KEY: &str = "scope";
+
 impl OwnedScope {
+    /// The scope as recorded in the cluster (JSON: mode, clusterCidr, vni, overlayIp and the
+    /// services marker when services are managed).
+    pub fn to_record(&self) -> String {
+        let mut v = serde_json::json!({
+            "mode": self.mode.as_str(),
+            "clusterCidr": self.cluster_cidr.to_string(),
+            "vni": self.vni,
+            "overlayIp": self.overlay_ip.map(|i| i.to_string()),
+        });
+        if let Some(s) = &self.services {
+            v["services"] = serde_json::json!({ "marker": s.marker });
+        }
+        v.to_string()
+    }
+
+    /// Reads a record written by [`OwnedScope::to_record`].
+    pub fn from_record(text: &str) -> Result<OwnedScope, String> {
+        let v: Json = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let mode = match v["mode"].as_str() {
+            Some("vxlan") => Mode::Vxlan,
+            Some("routes") => Mode::Routes,
+            _ => return Err("mode must be vxlan or routes".into()),
+        };
+        let ip = |k: &str| -> Result<Option<Ipv4Addr>, String> {
+            match &v[k] {
+                Json::Null => Ok(None),
+                x => x
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .map(Some)
+                    .ok_or(format!("{k} {x} is not an IPv4 address")),
+            }
+        };
+        Ok(OwnedScope {
+            mode,
+            cluster_cidr: v["clusterCidr"]
+                .as_str()
+                .and_then(|c| c.parse().ok())
+                .ok_or("clusterCidr missing or invalid")?,
+            vni: match &v["vni"] {
+                Json::Null => None,
+                x => Some(
+                    x.as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .ok_or(format!("vni {x} is invalid"))?,
+                ),
+            },
+            overlay_ip: ip("overlayIp")?,
+            services: v["services"]["marker"]
+                .as_str()
+                .map(|m| ServiceScope { marker: m.into() }),
+        })
+    }
+
+    /// What differs between this scope (`self`, planned now) and `recorded`, as
+    /// `what: planned vs recorded` phrases; services are left out (they follow their markers).
+    pub fn differences(&self, recorded: &OwnedScope) -> Vec<String> {
+        let show = |v: Option<String>| v.unwrap_or_else(|| "none".into());
+        let mut out = Vec::new();
+        if self.mode != recorded.mode {
+            out.push(format!(
+                "mode {} vs {}",
+                self.mode.as_str(),
+                recorded.mode.as_str()
+            ));
+        }
+        if self.cluster_cidr != recorded.cluster_cidr {
+            out.push(format!(
+                "clusterCidr {} vs {}",
+                self.cluster_cidr, recorded.cluster_cidr
+            ));
+        }
+        if self.vni != recorded.vni {
+            out.push(format!(
+                "VNI {} vs {}",
+                show(self.vni.map(|v| v.to_string())),
+                show(recorded.vni.map(|v| v.to_string()))
+            ));
+        }
+        if self.overlay_ip != recorded.overlay_ip {
+            out.push(format!(
+                "overlay IP {} vs {}",
+                show(self.overlay_ip.map(|v| v.to_string())),
+                show(recorded.overlay_ip.map(|v| v.to_string()))
+            ));
+        }
+        out
+    }
+
     pub fn of(desired: &Desired) -> OwnedScope {
         OwnedScope {
             mode: desired.mode,
@@ -271,6 +366,42 @@ mod tests {
 
     fn rec(s: &str) -> Map<String, Json> {
         serde_json::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn the_record_reads_back_as_the_scope_and_names_what_moved() {
+        let mut s = scope();
+        s.services = Some(ServiceScope::for_cluster("prod"));
+        let back = OwnedScope::from_record(&s.to_record()).unwrap();
+        assert_eq!(back, s);
+        let routes = OwnedScope {
+            mode: Mode::Routes,
+            vni: None,
+            overlay_ip: None,
+            services: None,
+            ..s.clone()
+        };
+        assert_eq!(
+            OwnedScope::from_record(&routes.to_record()).unwrap(),
+            routes
+        );
+        assert!(OwnedScope::from_record("{").is_err());
+        assert!(OwnedScope::from_record(r#"{"mode":"vxlan"}"#).is_err());
+
+        assert!(s.differences(&back).is_empty());
+        let moved = OwnedScope {
+            vni: Some(2),
+            overlay_ip: Some("10.244.253.1".parse().unwrap()),
+            services: None,
+            ..s.clone()
+        };
+        assert_eq!(
+            moved.differences(&s),
+            [
+                format!("VNI 2 vs {}", s.vni.unwrap()),
+                format!("overlay IP 10.244.253.1 vs {}", s.overlay_ip.unwrap()),
+            ]
+        );
     }
 
     #[test]

@@ -89,10 +89,40 @@ pub fn change_line(c: &Change, color: bool) -> String {
     paint(color, op_color(c.op), &line)
 }
 
+/// The value of a changed Node field (`metadata.annotations.<key>`, `spec.<key>`) in the
+/// managed fields `fields`, as shown in a change line: strings bare, anything else as JSON,
+/// `<none>` when absent.
+fn node_field_value(fields: Option<&Value>, field: &str) -> String {
+    let value = fields.and_then(|f| {
+        for section in ["labels", "annotations"] {
+            if let Some(key) = field.strip_prefix(&format!("metadata.{section}.")) {
+                return f[section].get(key);
+            }
+        }
+        f["spec"].get(field.strip_prefix("spec.")?)
+    });
+    match value {
+        None | Some(Value::Null) => "<none>".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    }
+}
+
 fn node_line(n: &NodeChange, color: bool) -> String {
     let mut line = format!("{} node {}", n.op.symbol(), n.name);
     if n.op == Op::Update {
-        line.push_str(&format!(": {}", n.fields.join(", ")));
+        let parts: Vec<String> = n
+            .fields
+            .iter()
+            .map(|f| {
+                format!(
+                    "{f} {} -> {}",
+                    node_field_value(n.before.as_ref(), f),
+                    node_field_value(n.after.as_ref(), f)
+                )
+            })
+            .collect();
+        line.push_str(&format!(": {}", parts.join(", ")));
     }
     line.push_str(" (cluster)");
     paint(color, op_color(n.op), &line)
@@ -130,5 +160,44 @@ pub fn render(cs: &ChangeSet, output: DiffOutput, color: bool) -> String {
             out.push('\n');
             out
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_update_shows_each_changed_field_before_and_after() {
+        let before = json!({
+            "labels": {},
+            "annotations": {"flannel.alpha.coreos.com/backend-data": r#"{"VNI":1,"VtepMAC":null}"#},
+            "spec": {"podCIDR": "10.244.254.0/24"},
+        });
+        let after = json!({
+            "labels": {"kubectl-netscaler.io/cluster": "prod"},
+            "annotations": {"flannel.alpha.coreos.com/backend-data": r#"{"VNI":1,"VtepMAC":"02:00:5e:00:01:01"}"#},
+            "spec": {"podCIDR": "10.244.254.0/24", "unschedulable": true},
+        });
+        let change = NodeChange {
+            op: Op::Update,
+            name: "netscaler-prod".into(),
+            before: Some(before),
+            after: Some(after),
+            fields: vec![
+                "metadata.labels.kubectl-netscaler.io/cluster".into(),
+                "metadata.annotations.flannel.alpha.coreos.com/backend-data".into(),
+                "spec.unschedulable".into(),
+            ],
+            desired: None,
+        };
+        assert_eq!(
+            node_line(&change, false),
+            concat!(
+                "~ node netscaler-prod: metadata.labels.kubectl-netscaler.io/cluster <none> -> prod, ",
+                r#"metadata.annotations.flannel.alpha.coreos.com/backend-data {"VNI":1,"VtepMAC":null} -> {"VNI":1,"VtepMAC":"02:00:5e:00:01:01"}, "#,
+                "spec.unschedulable <none> -> true (cluster)"
+            )
+        );
     }
 }

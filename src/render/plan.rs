@@ -7,15 +7,64 @@ use crate::error::{Error, Result};
 use crate::model::fingerprint::InputDigests;
 use crate::model::{
     ANN_BACKEND_DATA, ANN_PUBLIC_IP, AdcNode, AdcObject, Desired, Diagnostic, LABEL_CLUSTER, Level,
-    Mode, OwnedScope, ResourceKind, ServiceScope, SubjectKind,
+    Mode, ModelSettings, OwnedScope, ResourceKind, ServiceScope, SubjectKind,
 };
+use crate::settings::{model_values, parse_model_values};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The plan document of SPEC §6.1, plus `scope` and per-input digests (`inputs`) so
-/// `apply PLAN` can compute the owned scope and name what moved in a stale plan.
-pub fn document(desired: &Desired, digests: &InputDigests) -> Value {
+/// The model settings as a plan records them: config keys (`vxlan.id` nested as
+/// `vxlan: {id}`), text values, numbers for the VXLAN id and port, null when unset.
+pub fn settings_json(settings: &ModelSettings) -> Value {
+    let mut out = serde_json::Map::new();
+    for (key, _, value) in model_values(settings) {
+        let value = match (key.starts_with("vxlan."), value) {
+            (_, None) => Value::Null,
+            (false, Some(v)) if key == "services" => Value::Bool(v == "true"),
+            (true, Some(v)) => v
+                .parse::<u64>()
+                .map(Value::from)
+                .unwrap_or(Value::String(v)),
+            (false, Some(v)) => Value::String(v),
+        };
+        match key.split_once('.') {
+            Some((section, field)) => {
+                out.entry(section)
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut()
+                    .expect("a settings section is an object")
+                    .insert(field.into(), value);
+            }
+            None => {
+                out.insert(key.into(), value);
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// Reads settings written by [`settings_json`].
+pub fn settings_from_json(v: &Value) -> std::result::Result<ModelSettings, String> {
+    parse_model_values(|key| {
+        let value = match key.split_once('.') {
+            Some((section, field)) => &v[section][field],
+            None => &v[key],
+        };
+        match value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    })
+    .map_err(|e| format!("settings: {e}"))
+}
+
+/// The plan document of SPEC §6.1, plus `settings` (the model settings it was made with, so
+/// `apply PLAN` needs none), `scope` and per-input digests (`inputs`) so `apply PLAN` can
+/// compute the owned scope and name what moved in a stale plan.
+pub fn document(desired: &Desired, digests: &InputDigests, settings: &ModelSettings) -> Value {
     let scope = OwnedScope::of(desired);
     let mut scope_json = json!({
         "clusterCidr": scope.cluster_cidr.to_string(),
@@ -37,6 +86,7 @@ pub fn document(desired: &Desired, digests: &InputDigests) -> Value {
         })).collect::<Vec<_>>(),
         "cluster_objects": desired.adc_node.iter().map(AdcNode::to_json).collect::<Vec<_>>(),
         "diagnostics": desired.diagnostics,
+        "settings": settings_json(settings),
         "scope": scope_json,
         "inputs": digests,
     })
@@ -51,6 +101,9 @@ pub struct PlanFile {
     pub adc_node: Option<AdcNode>,
     pub fingerprint: String,
     pub inputs: InputDigests,
+    /// The model settings the plan was made with; `None` in plans written before plans
+    /// carried them (their settings are given again on the command line).
+    pub settings: Option<ModelSettings>,
 }
 
 fn plan_err(path: &Path, what: impl std::fmt::Display) -> Error {
@@ -119,6 +172,10 @@ impl PlanFile {
             fingerprint: s("inputsFingerprint")?,
             inputs: serde_json::from_value(v["inputs"].clone())
                 .map_err(|e| format!("inputs: {e}"))?,
+            settings: match &v["settings"] {
+                Value::Null => None,
+                settings => Some(settings_from_json(settings)?),
+            },
         })
     }
 }
@@ -150,6 +207,7 @@ fn adc_node_from_json(node: &Value, cluster: &str) -> std::result::Result<AdcNod
             .as_u64()
             .ok_or("cluster_objects[0]: VNI missing")? as u32,
         vtep_mac: data["VtepMAC"].as_str().map(str::to_string),
+        record: None,
     })
 }
 
@@ -302,10 +360,15 @@ pub fn commands(adc: &[AdcObject]) -> String {
 }
 
 /// Renders the plan in the chosen format.
-pub fn render(desired: &Desired, digests: &InputDigests, output: PlanOutput) -> String {
+pub fn render(
+    desired: &Desired,
+    digests: &InputDigests,
+    settings: &ModelSettings,
+    output: PlanOutput,
+) -> String {
     match output {
-        PlanOutput::Json => to_json(&document(desired, digests)),
-        PlanOutput::Yaml => to_yaml(&document(desired, digests)),
+        PlanOutput::Json => to_json(&document(desired, digests, settings)),
+        PlanOutput::Yaml => to_yaml(&document(desired, digests, settings)),
         PlanOutput::Commands => commands(&desired.adc),
         PlanOutput::Table | PlanOutput::Wide => {
             let wide = output == PlanOutput::Wide;
@@ -384,5 +447,36 @@ mod tests {
         })))
         .unwrap();
         assert_eq!(without.scope.services, None);
+        assert!(
+            without.settings.is_none(),
+            "an older plan carries no settings"
+        );
+    }
+
+    #[test]
+    fn the_settings_a_plan_carries_read_back_as_they_were() {
+        let settings = ModelSettings {
+            cluster: "prod".into(),
+            mode: crate::model::ModeSetting::Vxlan,
+            vxlan_id: Some(7),
+            vxlan_port: None,
+            vtep_ip: Some("192.0.2.10".parse().unwrap()),
+            vtep_mac: crate::model::VtepMacSetting::Auto,
+            adc_pod_cidr: Some("10.244.254.0/24".parse().unwrap()),
+            overlay_ip: None,
+            cluster_cidr: Some("10.244.0.0/16".parse().unwrap()),
+            node_selector: Some(crate::model::selector::LabelSelector::parse("pool=web").unwrap()),
+            node_address_type: "InternalIP".into(),
+            not_ready: crate::model::NotReadyPolicy::Remove,
+            services: true,
+        };
+        let json = settings_json(&settings);
+        assert_eq!(json["vxlan"], json!({"id": 7, "port": null}));
+        assert_eq!(json["vtepMac"], "auto");
+        assert_eq!(json["notReady"], "remove");
+        let mut doc = plan(json!({"clusterCidr": "10.244.0.0/16", "vni": 7, "overlayIp": null}));
+        doc["settings"] = json;
+        let back = PlanFile::from_document(&doc).unwrap().settings.unwrap();
+        assert_eq!(model_values(&back), model_values(&settings));
     }
 }

@@ -791,9 +791,12 @@ fn a_failing_node_list_deletes_nothing() {
     // A converged ADC and ADC Node object, set up directly (the fake serves no
     // SelfSubjectAccessReview, which a writing apply asks first).
     bed.load_converged();
-    bed.fake()
-        .apply(harness::adc_node_manifest())
-        .expect("load the ADC Node object");
+    let mut node = harness::adc_node_manifest();
+    node["metadata"]["annotations"]["kubectl-netscaler.io/scope"] = json!(
+        json!({"mode": "vxlan", "clusterCidr": harness::CLUSTER_CIDR, "vni": 1, "overlayIp": harness::OVERLAY_IP})
+            .to_string()
+    );
+    bed.fake().apply(node).expect("load the ADC Node object");
     bed.run(&["diff"]).expect(0).stdout_has("No changes");
     bed.assert_converged(&bed.nodes);
     let converged = bed.state();
@@ -811,4 +814,176 @@ fn a_failing_node_list_deletes_nothing() {
     bed.assert_no_adc_writes("failed node list");
     assert_eq!(bed.state(), converged, "nothing was deleted");
     assert!(bed.node(ADC_NODE).is_some(), "the Node object was kept");
+}
+
+/// The product with only the ADC connection (kubeconfig, URL, password): no settings file.
+fn adc_connection_only(bed: &Bed, args: &[&str]) -> crate::support::Run {
+    crate::support::netscaler(args)
+        .args([
+            "--kubeconfig",
+            &bed.kubeconfig.display().to_string(),
+            "--adc-url",
+            &bed.adc.url(),
+        ])
+        .env("NETSCALER_PASSWORD", harness::PASSWORD)
+}
+
+fn backend_data(bed: &Bed) -> Value {
+    let node = bed.node(ADC_NODE).expect("the ADC Node object");
+    serde_json::from_str(
+        node["metadata"]["annotations"]["flannel.alpha.coreos.com/backend-data"]
+            .as_str()
+            .expect("backend-data"),
+    )
+    .expect("backend-data is JSON")
+}
+
+/// A plan file carries the settings it was made with: `apply PLAN` needs only the ADC
+/// connection, and resolves `vtepMac: auto` from the ADC as `apply` does.
+#[test]
+fn a_plan_file_applies_with_only_the_adc_connection_and_the_discovered_mac() {
+    let bed = Bed::start();
+    let plan = bed.dir.path().join("p.json").display().to_string();
+    bed.run(&["plan", "--out", &plan])
+        .expect(0)
+        .stderr_has(&format!("kubectl netscaler apply {plan}"));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    assert_eq!(
+        doc["cluster_objects"][0]["metadata"]["annotations"]["flannel.alpha.coreos.com/backend-data"],
+        r#"{"VNI":1,"VtepMAC":null}"#,
+        "plan does not contact the ADC"
+    );
+    assert_eq!(doc["settings"]["vtepIp"], VTEP_IP);
+    assert!(
+        !std::fs::read_to_string(&plan)
+            .unwrap()
+            .contains(harness::PASSWORD),
+        "no password in the plan file"
+    );
+
+    adc_connection_only(&bed, &["apply", &plan, "--yes"]).expect(0);
+    bed.assert_converged(&bed.nodes);
+    assert_adc_node(&bed);
+    assert_eq!(backend_data(&bed), json!({"VNI": 1, "VtepMAC": ADC_MAC}));
+
+    // A Node whose VtepMAC was lost: --dry-run shows the value before and after, and the
+    // plan puts the discovered MAC back.
+    bed.kubectl(&[
+        "annotate",
+        "--overwrite",
+        "node",
+        ADC_NODE,
+        r#"flannel.alpha.coreos.com/backend-data={"VNI":1,"VtepMAC":null}"#,
+    ]);
+    adc_connection_only(&bed, &["apply", &plan, "--dry-run"])
+        .expect(0)
+        .stdout_has(&format!(
+            r#"~ node {ADC_NODE}: metadata.annotations.flannel.alpha.coreos.com/backend-data {{"VNI":1,"VtepMAC":null}} -> {{"VNI":1,"VtepMAC":"{ADC_MAC}"}}"#
+        ));
+    assert_eq!(backend_data(&bed), json!({"VNI": 1, "VtepMAC": null}));
+    adc_connection_only(&bed, &["apply", &plan, "--yes"]).expect(0);
+    assert_eq!(backend_data(&bed), json!({"VNI": 1, "VtepMAC": ADC_MAC}));
+}
+
+/// A setting that contradicts the plan file is refused before anything is contacted,
+/// naming both values; settings that agree (the same settings file) are fine.
+#[test]
+fn a_setting_that_contradicts_the_plan_file_is_refused_naming_both_values() {
+    let bed = Bed::start();
+    let plan = bed.dir.path().join("p.json").display().to_string();
+    bed.run(&["plan", "--out", &plan]).expect(0);
+    for (args, want) in [
+        (
+            &["--vtep-mac", "02:00:5e:00:09:09"][..],
+            "vtepMac (--vtep-mac) is 02:00:5e:00:09:09 here but auto in the plan",
+        ),
+        (
+            &["--vxlan-id", "2"][..],
+            "vxlan.id (--vxlan-id) is 2 here but unset in the plan",
+        ),
+        (
+            &["--adc-pod-cidr", "10.244.253.0/24"][..],
+            "adcPodCidr (--adc-pod-cidr) is 10.244.253.0/24 here but 10.244.254.0/24 in the plan",
+        ),
+    ] {
+        let mut all = vec!["apply", plan.as_str(), "--yes"];
+        all.extend_from_slice(args);
+        bed.run(&all).expect(2).stderr_has(want);
+    }
+    assert!(bed.adc.requests().is_empty(), "the ADC was not contacted");
+    assert!(bed.node(ADC_NODE).is_none());
+    bed.run(&["apply", &plan, "--yes"]).expect(0);
+    bed.assert_converged(&bed.nodes);
+}
+
+/// Only what shaped the plan is an input: the readiness of a node the selector skipped, and
+/// of any node under `notReady: keep`, does not stale a plan.
+#[test]
+fn readiness_of_a_node_the_plan_skipped_does_not_stale_it() {
+    let bed = Bed::with(BedOptions {
+        settings_extra: "nodeSelector: \"kubernetes.io/hostname notin (worker-3)\"\n".into(),
+        ..BedOptions::default()
+    });
+    let plan = bed.dir.path().join("p.json").display().to_string();
+    bed.run(&["plan", "--out", &plan]).expect(0);
+    for n in [&bed.nodes[2], &bed.nodes[0]] {
+        let mut status = n.status();
+        status["conditions"][0]["status"] = json!("False");
+        status["conditions"][0]["reason"] = json!("KubeletNotReady");
+        bed.real()
+            .set_node_status(&n.name(), status)
+            .expect("set node status");
+    }
+    adc_connection_only(&bed, &["apply", &plan, "--yes"]).expect(0);
+    bed.assert_converged(&bed.nodes[..2]);
+    // A change to a planned node still stales it.
+    bed.kubectl(&[
+        "annotate",
+        "--overwrite",
+        "node",
+        "worker-2",
+        r#"flannel.alpha.coreos.com/backend-data={"VNI":1,"VtepMAC":"0a:58:0a:f4:02:aa"}"#,
+    ]);
+    adc_connection_only(&bed, &["apply", &plan, "--yes"])
+        .expect(6)
+        .stderr_has("stale")
+        .stderr_has("worker-2");
+}
+
+/// The overlay addresses (SNIPs inside the cluster CIDR) on the ADC.
+fn overlay_snips(bed: &Bed) -> Vec<String> {
+    bed.adc.dump()["nsip"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["ipaddress"].as_str())
+        .filter(|ip| ip.starts_with("10.244."))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A moved scope (another adcPodCidr, so another overlay IP): the recorded one is read too, so
+/// apply replaces the old overlay SNIP instead of leaving it behind, and teardown without
+/// settings then removes the new scope.
+#[test]
+fn apply_with_a_moved_overlay_removes_the_recorded_one() {
+    let bed = Bed::start();
+    let before = bed.state();
+    bed.run(&["apply", "--yes"]).expect(0);
+    assert_eq!(overlay_snips(&bed), [harness::OVERLAY_IP]);
+    bed.run(&["diff", "--adc-pod-cidr", "10.244.253.0/24"])
+        .expect(1)
+        .stdout_has(&format!("- nsip ipaddress={}", harness::OVERLAY_IP))
+        .stdout_has("+ nsip ipaddress=10.244.253.1");
+    bed.run(&["apply", "--yes", "--adc-pod-cidr", "10.244.253.0/24"])
+        .expect(0);
+    assert_eq!(overlay_snips(&bed), ["10.244.253.1"]);
+    bed.run(&["diff", "--adc-pod-cidr", "10.244.253.0/24"])
+        .expect(0);
+    adc_connection_only(
+        &bed,
+        &["teardown", "--yes", "--cluster-name", harness::CLUSTER],
+    )
+    .expect(0);
+    assert_eq!(bed.state(), before, "nothing of either scope is left");
 }

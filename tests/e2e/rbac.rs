@@ -331,3 +331,72 @@ fn a_missing_write_permission_is_found_before_the_adc_is_touched() {
         .collect();
     assert!(writes.is_empty(), "the ADC was written to: {writes:?}");
 }
+
+/// Routes mode records the applied scope in the ConfigMap kubectl-netscaler-<cluster> of the
+/// lock namespace: the shipped role lets apply write it and teardown remove it (cluster prod,
+/// the name the shipped file grants), and no other ConfigMap is within reach.
+#[test]
+fn the_shipped_role_covers_the_routes_mode_record_and_no_other_config_map() {
+    let api = RealApiServer::start().expect("real API server");
+    cluster(&api);
+    grant(&api);
+    let operator = operator_kubeconfig(&api);
+    let adc = adc();
+    let run = |sub: &[&str], code: i32| {
+        netscaler(sub)
+            .args([
+                "--kubeconfig",
+                &operator.display().to_string(),
+                "--cluster-name",
+                "prod",
+                "--adc-url",
+                &adc.url(),
+            ])
+            .env("NETSCALER_PASSWORD", "nsroot")
+            .expect(code)
+    };
+    run(&["apply", "--yes", "--mode", "routes"], 0);
+    let record = api
+        .kubectl(&[
+            "get",
+            "configmap",
+            "-n",
+            "kube-system",
+            "kubectl-netscaler-prod",
+            "-o",
+            "jsonpath={.data.scope}",
+        ])
+        .expect("the record written by the operator");
+    assert!(record.contains(r#""mode":"routes""#), "{record}");
+    // No settings: the record says what to remove.
+    run(&["teardown", "--yes"], 0);
+    assert!(
+        api.kubectl(&[
+            "get",
+            "configmap",
+            "-n",
+            "kube-system",
+            "kubectl-netscaler-prod"
+        ])
+        .is_err(),
+        "teardown removed the record"
+    );
+    for args in [
+        &["get", "configmaps/coredns", "-n", "kube-system"][..],
+        &["patch", "configmaps/kube-flannel-cfg", "-n", "kube-flannel"][..],
+        &[
+            "delete",
+            "configmaps/kubectl-netscaler-other",
+            "-n",
+            "kube-system",
+        ][..],
+        &["list", "configmaps", "-n", "kube-system"][..],
+    ] {
+        let mut all = vec!["auth", "can-i"];
+        all.extend_from_slice(args);
+        assert!(
+            api.kubectl_as(&operator, &all, None).is_err(),
+            "the operator may {args:?}"
+        );
+    }
+}

@@ -221,3 +221,110 @@ fn a_vxlan_kept_in_use_names_the_entry_and_no_rerun_is_promised() {
     let left: Vec<String> = owned(&bed.adc.dump()).into_iter().map(|(r, _)| r).collect();
     assert_eq!(left, ["vxlan"], "{left:?}");
 }
+
+/// The product with only the ADC connection (kubeconfig, URL, password): no settings at all.
+fn adc_connection_only(bed: &Bed, args: &[&str]) -> crate::support::Run {
+    crate::support::netscaler(args)
+        .args([
+            "--kubeconfig",
+            &bed.kubeconfig.display().to_string(),
+            "--adc-url",
+            &bed.adc.url(),
+        ])
+        .env("NETSCALER_PASSWORD", harness::PASSWORD)
+}
+
+/// `apply` records the scope it wrote (on the ADC Node in vxlan mode): `teardown` needs no
+/// settings and leaves the ADC as it was before the first apply.
+#[test]
+fn teardown_without_settings_removes_what_was_applied() {
+    let bed = Bed::start();
+    let before = bed.state();
+    bed.run(&["apply", "--yes"]).expect(0);
+    let node = bed.node(ADC_NODE).expect("the ADC Node object");
+    let record: Value = serde_json::from_str(
+        node["metadata"]["annotations"]["kubectl-netscaler.io/scope"]
+            .as_str()
+            .expect("the scope record on the ADC Node"),
+    )
+    .expect("the record is JSON");
+    assert_eq!(
+        record,
+        json!({"mode": "vxlan", "clusterCidr": harness::CLUSTER_CIDR, "vni": 1, "overlayIp": harness::OVERLAY_IP})
+    );
+    bed.run(&["diff"]).expect(0);
+
+    adc_connection_only(
+        &bed,
+        &["teardown", "--yes", "--cluster-name", harness::CLUSTER],
+    )
+    .expect(0);
+    assert_eq!(bed.state(), before, "the ADC is as it was before the apply");
+    assert!(
+        bed.node(ADC_NODE).is_none(),
+        "the record went last, with the Node"
+    );
+}
+
+/// Settings that disagree with the recorded scope are refused before anything is deleted,
+/// naming both values (today they would delete the Node and leave the VXLAN objects behind).
+#[test]
+fn teardown_with_settings_that_contradict_the_record_is_refused() {
+    let bed = Bed::start();
+    bed.run(&["apply", "--yes"]).expect(0);
+    let applied = bed.state();
+    bed.adc.clear_requests();
+    bed.run(&["teardown", "--yes", "--vxlan-id", "2"])
+        .expect(2)
+        .stderr_has("vxlan.id (--vxlan-id) is 2 but VNI 1 was applied")
+        .stderr_has(&format!("node {ADC_NODE}"));
+    bed.run(&["teardown", "--yes", "--adc-pod-cidr", "10.244.253.0/24"])
+        .expect(2)
+        .stderr_has("adcPodCidr (--adc-pod-cidr) is 10.244.253.0/24 (overlay IP 10.244.253.1) but overlay IP 10.244.254.1 was applied");
+    bed.assert_no_adc_writes("refused teardown");
+    assert_eq!(bed.state(), applied);
+    assert!(bed.node(ADC_NODE).is_some(), "the Node and its record stay");
+    // The settings the apply used agree with the record.
+    bed.run(&["teardown", "--yes"]).expect(0);
+    assert_owned_exactly(&bed.adc.dump(), &[]);
+}
+
+/// In routes mode there is no ADC Node: the record is a ConfigMap in the lock namespace,
+/// written by apply and removed last by teardown.
+#[test]
+fn routes_mode_records_the_scope_in_a_config_map() {
+    let bed = Bed::start();
+    let before = bed.state();
+    bed.run(&["apply", "--yes", "--mode", "routes"]).expect(0);
+    let cm: Value = serde_json::from_str(&bed.kubectl(&[
+        "get",
+        "configmap",
+        "-n",
+        "kube-system",
+        &format!("kubectl-netscaler-{}", harness::CLUSTER),
+        "-o",
+        "json",
+    ]))
+    .expect("configmap JSON");
+    let record: Value =
+        serde_json::from_str(cm["data"]["scope"].as_str().expect("data.scope")).unwrap();
+    assert_eq!(
+        record,
+        json!({"mode": "routes", "clusterCidr": harness::CLUSTER_CIDR, "vni": null, "overlayIp": null})
+    );
+    assert!(!owned(&bed.adc.dump()).is_empty(), "routes were applied");
+
+    // The nodes carry flannel vxlan annotations, so without --mode the settings would plan
+    // vxlan; the record says routes were applied.
+    adc_connection_only(
+        &bed,
+        &["teardown", "--yes", "--cluster-name", harness::CLUSTER],
+    )
+    .expect(0);
+    assert_eq!(bed.state(), before);
+    let left = bed.kubectl(&["get", "configmap", "-n", "kube-system", "-o", "name"]);
+    assert!(
+        !left.contains(&format!("kubectl-netscaler-{}", harness::CLUSTER)),
+        "the record was removed: {left}"
+    );
+}
