@@ -136,7 +136,9 @@ fn main() {
     eprintln!("converged {nodes} nodes in {:.1} s", converge.as_secs_f64());
     // The first reconcile is over once it has logged (its ARP, bridge-table and Node writes
     // come after the routes); events measured from now on wait for nothing else.
-    time_until("the first reconcile's log line", limit, || reconciles(&log) >= 1);
+    time_until("the first reconcile's log line", limit, || {
+        reconciles(&log) >= 1
+    });
     std::thread::sleep(Duration::from_secs(2));
     let (rss, hwm) = rss_mib(child.id());
 
