@@ -67,7 +67,13 @@ pub async fn run(
     if let Some(s) = &server {
         tracing::info!(addr = %s.local_addr, "serving /metrics, /healthz and /readyz");
     }
-    let (inputs, mut rx) = stores::start(&kube, cancel);
+    // Services and EndpointSlices are watched when service groups are managed, in the
+    // EndpointSlice version the server serves (detected once).
+    let slice_version = match settings.model.services {
+        true => Some(crate::cluster::live::endpoint_slice_version(&kube).await?),
+        false => None,
+    };
+    let (inputs, mut rx) = stores::start(&kube, cancel, slice_version);
     tokio::select! {
         () = inputs.wait_until_ready() => {}
         () = cancel.cancelled() => return Err(Error::Interrupted),

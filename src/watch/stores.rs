@@ -9,8 +9,9 @@
 
 use crate::model::{ClusterFacts, FLANNEL_CONFIGMAP, FLANNEL_PREFIX, LABEL_MANAGED_BY, MANAGED_BY};
 use futures::{Stream, StreamExt};
-use k8s_openapi::api::core::v1::{ConfigMap, Node, NodeCondition, NodeSpec, NodeStatus};
-use kube::api::Api;
+use k8s_openapi::api::core::v1::{ConfigMap, Node, NodeCondition, NodeSpec, NodeStatus, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use std::sync::Arc;
@@ -33,6 +34,9 @@ pub struct Touched {
 pub struct Inputs {
     nodes: Store<Node>,
     flannel: Vec<Store<ConfigMap>>,
+    /// Services and their EndpointSlices (of the version the server serves), when service
+    /// groups are managed.
+    services: Option<(Store<Service>, Store<DynamicObject>)>,
     synced: Vec<(&'static str, Arc<AtomicBool>)>,
 }
 
@@ -56,6 +60,10 @@ impl Inputs {
         for store in &self.flannel {
             let _ = store.wait_until_ready().await;
         }
+        if let Some((services, slices)) = &self.services {
+            let _ = services.wait_until_ready().await;
+            let _ = slices.wait_until_ready().await;
+        }
         let _ = self.nodes.wait_until_ready().await;
     }
 
@@ -64,10 +72,33 @@ impl Inputs {
     pub fn facts(&self) -> Result<ClusterFacts, String> {
         let nodes = self.nodes.state();
         let cms: Vec<Arc<ConfigMap>> = self.flannel.iter().flat_map(|s| s.state()).collect();
-        ClusterFacts::from_objects(
+        let facts = ClusterFacts::from_objects(
             nodes.iter().map(|n| n.as_ref()),
             cms.iter().map(|c| c.as_ref()),
-        )
+        )?;
+        let Some((services, slices)) = &self.services else {
+            return Ok(facts);
+        };
+        let services = services.state();
+        let slices: Vec<EndpointSlice> = slices
+            .state()
+            .iter()
+            .map(|o| {
+                let name = format!(
+                    "{}/{}",
+                    o.metadata.namespace.as_deref().unwrap_or_default(),
+                    o.metadata.name.as_deref().unwrap_or_default()
+                );
+                serde_json::to_value(o.as_ref())
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| {
+                        crate::cluster::snapshot::endpoint_slice_from_json(v)
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(|e| format!("endpointslice {name}: {e}"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(facts.with_services(services.iter().map(|s| s.as_ref()), &slices))
     }
 
     /// A Node as the store has it (the ADC Node is kept whole), without a request.
@@ -126,11 +157,26 @@ fn strip_config_map(cm: &mut ConfigMap) {
     cm.binary_data = None;
 }
 
+fn strip_service(svc: &mut Service) {
+    svc.metadata.managed_fields = None;
+    svc.status = None;
+    if let Some(ann) = svc.metadata.annotations.as_mut() {
+        ann.remove("kubectl.kubernetes.io/last-applied-configuration");
+    }
+}
+
+fn strip_slice(slice: &mut DynamicObject) {
+    slice.metadata.managed_fields = None;
+    slice.metadata.annotations = None;
+}
+
 /// Starts the watchers on the current tokio runtime; they run until `cancel`. Every change
-/// (and every completed relist) is sent on the returned channel.
+/// (and every completed relist) is sent on the returned channel. `slice_version` (`v1` or
+/// `v1beta1`, as the server serves EndpointSlices) also watches Services and EndpointSlices.
 pub fn start(
     client: &kube::Client,
     cancel: &CancellationToken,
+    slice_version: Option<&str>,
 ) -> (Inputs, mpsc::UnboundedReceiver<Touched>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let mut synced = Vec::new();
@@ -177,10 +223,63 @@ pub fn start(
         );
         flannel.push(store);
     }
+    let services = slice_version.map(|version| {
+        let (services, writer) = reflector::store();
+        let flag = Arc::new(AtomicBool::new(false));
+        synced.push(("services", flag.clone()));
+        let stream = watcher(
+            Api::<Service>::all(client.clone()),
+            watcher::Config::default(),
+        )
+        .default_backoff()
+        .modify(strip_service)
+        .reflect(writer);
+        spawn_drain(
+            "services",
+            stream,
+            flag,
+            tx.clone(),
+            cancel.clone(),
+            |s: &Service| {
+                format!(
+                    "service/{}/{}",
+                    s.metadata.namespace.as_deref().unwrap_or(""),
+                    s.metadata.name.as_deref().unwrap_or("")
+                )
+            },
+        );
+        let gvk = GroupVersionKind::gvk("discovery.k8s.io", version, "EndpointSlice");
+        let resource = ApiResource::from_gvk_with_plural(&gvk, "endpointslices");
+        let writer = reflector::store::Writer::new(resource.clone());
+        let slices = writer.as_reader();
+        let flag = Arc::new(AtomicBool::new(false));
+        synced.push(("endpointslices", flag.clone()));
+        let api: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
+        let stream = watcher(api, watcher::Config::default())
+            .default_backoff()
+            .modify(strip_slice)
+            .reflect(writer);
+        spawn_drain(
+            "endpointslices",
+            stream,
+            flag,
+            tx.clone(),
+            cancel.clone(),
+            |s: &DynamicObject| {
+                format!(
+                    "endpointslice/{}/{}",
+                    s.metadata.namespace.as_deref().unwrap_or(""),
+                    s.metadata.name.as_deref().unwrap_or("")
+                )
+            },
+        );
+        (services, slices)
+    });
     (
         Inputs {
             nodes,
             flannel,
+            services,
             synced,
         },
         rx,

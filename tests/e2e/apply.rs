@@ -793,7 +793,8 @@ fn a_failing_node_list_deletes_nothing() {
     bed.load_converged();
     let mut node = harness::adc_node_manifest();
     node["metadata"]["annotations"]["kubectl-netscaler.io/scope"] = json!(
-        json!({"mode": "vxlan", "clusterCidr": harness::CLUSTER_CIDR, "vni": 1, "overlayIp": harness::OVERLAY_IP})
+        json!({"mode": "vxlan", "clusterCidr": harness::CLUSTER_CIDR, "vni": 1, "overlayIp": harness::OVERLAY_IP,
+               "services": {"marker": format!("managed-by=kubectl-netscaler cluster={}", harness::CLUSTER)}})
             .to_string()
     );
     bed.fake().apply(node).expect("load the ADC Node object");

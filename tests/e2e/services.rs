@@ -111,14 +111,14 @@ fn plan_from_a_snapshot_shows_service_groups_members_and_bindings() {
 }
 
 /// The frontend vserver the ADC admin provisioned.
-fn admin_vserver() -> Value {
+pub(crate) fn admin_vserver() -> Value {
     json!({"name": "vs-web", "servicetype": "HTTP", "ipv46": "192.0.2.80", "port": 80,
            "lbmethod": "LEASTCONNECTION"})
 }
 
 /// Service shop/web (NodePort 30080, no selector) and its hand-made v1beta1 slice with ready
 /// endpoints on `nodes`.
-fn web_manifests(nodes: &[&str]) -> String {
+pub(crate) fn web_manifests(nodes: &[&str]) -> String {
     let endpoints: Vec<Value> = nodes
         .iter()
         .enumerate()
@@ -146,7 +146,7 @@ fn web_manifests(nodes: &[&str]) -> String {
     .to_string()
 }
 
-fn records(bed: &Bed, resource: &str) -> Vec<Value> {
+pub(crate) fn records(bed: &Bed, resource: &str) -> Vec<Value> {
     bed.adc.dump()[resource]
         .as_array()
         .cloned()
@@ -154,7 +154,7 @@ fn records(bed: &Bed, resource: &str) -> Vec<Value> {
 }
 
 /// `(ip, port)` of the members of group `group`.
-fn members(bed: &Bed, group: &str) -> Vec<(String, String)> {
+pub(crate) fn members(bed: &Bed, group: &str) -> Vec<(String, String)> {
     let mut m: Vec<_> = records(bed, "servicegroup_servicegroupmember_binding")
         .into_iter()
         .filter(|r| r["servicegroupname"] == group)

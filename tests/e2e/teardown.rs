@@ -250,7 +250,8 @@ fn teardown_without_settings_removes_what_was_applied() {
     .expect("the record is JSON");
     assert_eq!(
         record,
-        json!({"mode": "vxlan", "clusterCidr": harness::CLUSTER_CIDR, "vni": 1, "overlayIp": harness::OVERLAY_IP})
+        json!({"mode": "vxlan", "clusterCidr": harness::CLUSTER_CIDR, "vni": 1, "overlayIp": harness::OVERLAY_IP,
+               "services": {"marker": format!("managed-by=kubectl-netscaler cluster={}", harness::CLUSTER)}})
     );
     bed.run(&["diff"]).expect(0);
 
@@ -310,7 +311,8 @@ fn routes_mode_records_the_scope_in_a_config_map() {
         serde_json::from_str(cm["data"]["scope"].as_str().expect("data.scope")).unwrap();
     assert_eq!(
         record,
-        json!({"mode": "routes", "clusterCidr": harness::CLUSTER_CIDR, "vni": null, "overlayIp": null})
+        json!({"mode": "routes", "clusterCidr": harness::CLUSTER_CIDR, "vni": null, "overlayIp": null,
+               "services": {"marker": format!("managed-by=kubectl-netscaler cluster={}", harness::CLUSTER)}})
     );
     assert!(!owned(&bed.adc.dump()).is_empty(), "routes were applied");
 

@@ -541,3 +541,73 @@ fn a_broken_watch_stream_and_a_410_relist_resume_and_converge() {
     );
     let _ = LEASE;
 }
+
+/// Services under `watch` (the real 1.20 API server: v1beta1 EndpointSlices): the group and
+/// its members follow the endpoints, a move costs at most 3 NITRO requests and no reads, and
+/// removing the annotation removes the group and its binding, leaving the admin's vserver.
+#[test]
+fn service_groups_follow_their_endpoints_under_watch() {
+    use crate::services::{admin_vserver, members, records, web_manifests};
+    const GROUP: &str = "k8s-e2e-shop-web-80";
+    let bed = Bed::start();
+    bed.load_objects([("lbvserver", admin_vserver())]);
+    bed.real()
+        .apply(&web_manifests(&["worker-1", "worker-3"]))
+        .expect("create the Service and its slice");
+    let w = Watch::start(&bed, &["--resync-interval", "10m"]);
+    let want = |ips: &[&str]| -> Vec<(String, String)> {
+        ips.iter()
+            .map(|ip| (ip.to_string(), "30080".to_string()))
+            .collect()
+    };
+    w.wait("the group with its two members", || {
+        members(&bed, GROUP) == want(&["192.0.2.21", "192.0.2.23"])
+    });
+    w.wait("the group bound to the admin's vserver", || {
+        records(&bed, "lbvserver_servicegroup_binding")
+            .iter()
+            .any(|b| b["name"] == "vs-web" && b["servicegroupname"] == GROUP)
+    });
+    w.wait_log("the converge logged", "reconciled:");
+    std::thread::sleep(Duration::from_millis(500));
+
+    // A rollout moves the pods to worker-2: the member set follows, in at most 3 requests.
+    bed.adc.clear_requests();
+    bed.real()
+        .apply(&web_manifests(&["worker-2"]))
+        .expect("move the endpoints");
+    w.wait("the members moved", || {
+        members(&bed, GROUP) == want(&["192.0.2.22"])
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let nitro: Vec<_> = bed
+        .adc
+        .requests()
+        .into_iter()
+        .filter(|r| !r.path.ends_with("/login") && !r.path.ends_with("/logout"))
+        .collect();
+    assert!(
+        nitro.len() <= 3 && nitro.iter().all(|r| r.method != "GET"),
+        "a rollout took more than 3 requests or read the ADC:\n{}",
+        describe(&nitro)
+    );
+
+    // The annotation goes: the group and its binding go, the admin's vserver stays.
+    bed.kubectl(&[
+        "-n",
+        "shop",
+        "annotate",
+        "service",
+        "web",
+        "kubectl-netscaler.io/lbvserver-",
+    ]);
+    w.wait("the group removed", || {
+        records(&bed, "servicegroup")
+            .iter()
+            .all(|g| g["servicegroupname"] != GROUP)
+    });
+    assert!(records(&bed, "lbvserver_servicegroup_binding").is_empty());
+    assert_eq!(records(&bed, "lbvserver").len(), 1);
+    let (code, log) = w.stop();
+    assert_eq!(code, 130, "{log}");
+}
