@@ -118,7 +118,8 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand plan" -s V -l version -d 'Print version'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -s o -l output -d 'Output format' -r -f -a "table\t''
 json\t''
-yaml\t''"
+yaml\t''
+commands\t'The NetScaler CLI lines of the ADC changes, in execution order (`rm` included)'"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -156,11 +157,12 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l no-services -d 'Leave Services and service groups alone'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand diff" -s V -l version -d 'Print version'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -s o -l output -d 'Output format of the change list' -r -f -a "table\t''
 json\t''
-yaml\t''"
+yaml\t''
+commands\t'The NetScaler CLI lines of the ADC changes, in execution order (`rm` included)'"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l max-delete-percent -d 'Refuse a change set deleting more than this percentage of the managed objects [default: 50]' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l lock-namespace -d 'Namespace of the Lease that keeps two writers apart' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
@@ -205,11 +207,12 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand appl
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l no-services -d 'Leave Services and service groups alone'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand apply" -s V -l version -d 'Print version'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s o -l output -d 'Output format of the change list' -r -f -a "table\t''
 json\t''
-yaml\t''"
+yaml\t''
+commands\t'The NetScaler CLI lines of the ADC changes, in execution order (`rm` included)'"
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l max-delete-percent -d 'Refuse a change set deleting more than this percentage of the managed objects [default: 50]' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l lock-namespace -d 'Namespace of the Lease that keeps two writers apart' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
@@ -254,7 +257,7 @@ complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand tear
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l no-services -d 'Leave Services and service groups alone'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -l adc-insecure-skip-tls-verify -d 'Do not verify the ADC\'s TLS certificate (lab use only)'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
-complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s h -l help -d 'Print help'
+complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand teardown" -s V -l version -d 'Print version'
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l debounce -d 'Coalesce cluster events: the first after a quiet spell is reconciled at once, the ones within this window after it together at its end (watch.debounce) [default: 1s]' -r
 complete -c kubectl-netscaler -n "__fish_kubectl_netscaler_using_subcommand watch" -l resync-interval -d 'Re-read the ADC\'s owned scope this often and repair drift made by hand (watch.resyncInterval) [default: 5m]' -r

@@ -319,6 +319,8 @@ pub enum DiffOutput {
     Table,
     Json,
     Yaml,
+    /// The NetScaler CLI lines of the ADC changes, in execution order (`rm` included)
+    Commands,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

@@ -72,6 +72,12 @@ pub async fn run(cli: &Cli, args: &PlanArgs, out: &render::Printer) -> Result<Ex
     ));
     if matches!(args.output, PlanOutput::Commands) {
         out.diagnostics(&desired.diagnostics);
+        if let Some(node) = &desired.adc_node {
+            out.note(&format!(
+                "note: the ADC's Node object {} is a cluster-side object, not part of these CLI lines; `kubectl netscaler apply` creates it (flannel's return path to the ADC needs it)",
+                node.name
+            ));
+        }
     }
     check_strict(&settings, &desired)?;
     if let Some(path) = &args.out {

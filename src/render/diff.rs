@@ -146,6 +146,7 @@ pub fn render(cs: &ChangeSet, output: DiffOutput, color: bool) -> String {
     match output {
         DiffOutput::Json => to_json(&document(cs)),
         DiffOutput::Yaml => to_yaml(&document(cs)),
+        DiffOutput::Commands => commands(cs),
         DiffOutput::Table => {
             let mut out = String::new();
             for c in &cs.changes {
@@ -163,9 +164,90 @@ pub fn render(cs: &ChangeSet, output: DiffOutput, color: bool) -> String {
     }
 }
 
+/// The ADC changes as NetScaler CLI lines an admin can paste in a change window, in the order
+/// the executor runs them (deletes in reverse create order, then updates and adds; an update
+/// NITRO cannot make in place is an `rm` and an `add`). The ADC's Node object is a cluster-side
+/// change with no CLI line: a `#` comment says so.
+pub fn commands(cs: &ChangeSet) -> String {
+    let mut out = String::new();
+    for step in cs.steps() {
+        for o in &step.objects {
+            let line = match step.op {
+                Op::Add => o.cli_add(),
+                Op::Delete => o.cli_rm(),
+                Op::Update => {
+                    let fields: Vec<&str> = cs
+                        .changes
+                        .iter()
+                        .find(|c| c.key == o.key())
+                        .map(|c| c.fields.clone())
+                        .unwrap_or_default();
+                    o.cli_set(&fields).unwrap_or_else(|| o.cli_add())
+                }
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    if let Some(n) = &cs.node {
+        out.push_str(&format!(
+            "# not a NetScaler command: kubectl-netscaler also {} the cluster's Node {} (apply does it; the ADC needs it for flannel's return path)\n",
+            match n.op {
+                Op::Add => "creates",
+                Op::Update => "updates",
+                Op::Delete => "deletes",
+            },
+            n.name
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commands_are_the_cli_lines_in_execution_order_with_rm_and_a_node_note() {
+        use crate::model::{AdcObject, Change, diff_objects};
+        use std::net::Ipv4Addr;
+        let route = |n: u8| {
+            AdcObject::route(
+                Ipv4Addr::new(10, 244, n, 0),
+                Ipv4Addr::new(255, 255, 255, 0),
+                Ipv4Addr::new(10, 244, n, 0),
+            )
+        };
+        let arp = |mac: &str| {
+            AdcObject::arp(
+                Ipv4Addr::new(10, 244, 1, 0),
+                mac,
+                1,
+                Ipv4Addr::new(192, 0, 2, 21),
+            )
+        };
+        let actual = vec![route(1), route(2), arp("0a:58:0a:f4:01:00")];
+        let desired = vec![route(1), route(3), arp("0a:58:0a:f4:01:99")];
+        let changes: Vec<Change> = diff_objects(&desired, &actual);
+        let cs = ChangeSet {
+            changes,
+            node: None,
+        };
+        let text = commands(&cs);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines.contains(&"rm route 10.244.2.0 255.255.255.0 10.244.2.0"),
+            "{text}"
+        );
+        assert!(
+            lines.contains(&"add route 10.244.3.0 255.255.255.0 10.244.3.0"),
+            "{text}"
+        );
+        // Deletes come first, the route add last (arp is replaced or set before it).
+        assert!(lines[0].starts_with("rm "), "{text}");
+        assert!(text.contains("0a:58:0a:f4:01:99"), "{text}");
+        assert!(!text.contains('#'), "{text}");
+    }
 
     #[test]
     fn a_node_update_shows_each_changed_field_before_and_after() {

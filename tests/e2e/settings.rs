@@ -266,3 +266,34 @@ fn errors_are_json_records_with_log_format_json() {
         );
     }
 }
+
+/// `diff -o commands`: the NetScaler CLI lines of the changes for a change window, `rm`
+/// included, and a comment for the cluster-side Node; `plan -o commands` says on stderr that the
+/// Node is not among its lines.
+#[test]
+fn diff_as_commands_lists_the_cli_lines_of_the_changes() {
+    let bed = crate::harness::Bed::start();
+    bed.run(&["apply", "--yes"]).expect(0);
+    let stale = bed.drift();
+    let out = bed.run(&["diff", "-o", "commands"]).expect(1);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let stale_route = format!("rm route {} 255.255.255.0 {}", stale.net(), stale.net());
+    assert!(lines.contains(&stale_route.as_str()), "{}", out.stdout);
+    let w2 = &bed.nodes[1];
+    let missing = format!("add route {} 255.255.255.0 {}", w2.net(), w2.net());
+    assert!(lines.contains(&missing.as_str()), "{}", out.stdout);
+    assert!(
+        lines.iter().position(|l| *l == stale_route) < lines.iter().position(|l| *l == missing),
+        "deletes come first:\n{}",
+        out.stdout
+    );
+    bed.assert_no_adc_writes("diff -o commands");
+
+    let plan = bed.run(&["plan", "-o", "commands"]).expect(0);
+    plan.stderr_has("is a cluster-side object, not part of these CLI lines");
+    assert!(
+        plan.stdout.lines().all(|l| !l.contains("netscaler-e2e")),
+        "{}",
+        plan.stdout
+    );
+}
