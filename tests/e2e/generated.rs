@@ -156,7 +156,7 @@ fn generated_kubectl_plugin_completion() {
     assert_eq!(complete(&["plan", "-o", "ya"]), ["yaml", ":4"]);
     assert_eq!(
         complete(&["diff", "-o", ""]),
-        ["table", "json", "yaml", ":4"]
+        ["table", "json", "yaml", "commands", ":4"]
     );
     // A short flag's value is not taken for a subcommand (here a namespace named `plan`).
     assert_eq!(complete(&["-n", "plan", "te"]), ["teardown", ":4"]);
