@@ -245,41 +245,46 @@ impl Controller {
                 self.save().await;
             }
             // Wait for the next reason to reconcile.
-            let resync_at = self
-                .cache
-                .as_ref()
-                .map(|c| c.read_at + self.watch.resync_interval);
-            let save_at = match (self.unsaved, self.last_save) {
-                (true, Some(t)) => Some(t + SAVE_EVERY),
-                _ => None,
-            };
-            let far = Instant::now() + Duration::from_secs(86_400);
-            tokio::select! {
-                () = cancel.cancelled() => return Stop::Cancelled,
-                wake = debounce.next(rx) => match wake {
-                    Wake::Events(events) => {
-                        reason = describe(&events);
-                        // A retry already scheduled waits for its backoff: a burst of
-                        // events is no reason to hammer a failing ADC.
-                        if let Some(at) = retry_at {
-                            tokio::select! {
-                                () = tokio::time::sleep_until(at) => {}
-                                () = cancel.cancelled() => return Stop::Cancelled,
+            loop {
+                let resync_at = self
+                    .cache
+                    .as_ref()
+                    .map(|c| c.read_at + self.watch.resync_interval);
+                let save_at = match (self.unsaved, self.last_save) {
+                    (true, Some(t)) => Some(t + SAVE_EVERY),
+                    _ => None,
+                };
+                let far = Instant::now() + Duration::from_secs(86_400);
+                tokio::select! {
+                    () = cancel.cancelled() => return Stop::Cancelled,
+                    wake = debounce.next(rx) => match wake {
+                        Wake::Events(events) => {
+                            reason = describe(&events);
+                            // A retry already scheduled waits for its backoff: a burst of
+                            // events is no reason to hammer a failing ADC.
+                            if let Some(at) = retry_at {
+                                tokio::select! {
+                                    () = tokio::time::sleep_until(at) => {}
+                                    () = cancel.cancelled() => return Stop::Cancelled,
+                                }
                             }
+                            break;
                         }
+                        Wake::Closed => return Stop::Cancelled,
+                    },
+                    () = tokio::time::sleep_until(retry_at.unwrap_or(far)), if retry_at.is_some() => {
+                        reason = format!("retry {failures}");
+                        break;
                     }
-                    Wake::Closed => return Stop::Cancelled,
-                },
-                () = tokio::time::sleep_until(retry_at.unwrap_or(far)), if retry_at.is_some() => {
-                    reason = format!("retry {failures}");
-                }
-                () = tokio::time::sleep_until(resync_at.unwrap_or(far)), if resync_at.is_some() && retry_at.is_none() => {
-                    reason = "resync".into();
-                    self.cache = None;
-                }
-                () = tokio::time::sleep_until(save_at.unwrap_or(far)), if save_at.is_some() => {
-                    self.save().await;
-                    continue;
+                    () = tokio::time::sleep_until(resync_at.unwrap_or(far)), if resync_at.is_some() && retry_at.is_none() => {
+                        reason = "resync".into();
+                        self.cache = None;
+                        break;
+                    }
+                    () = tokio::time::sleep_until(save_at.unwrap_or(far)), if save_at.is_some() => {
+                        // A save is no reason to reconcile: wait on.
+                        self.save().await;
+                    }
                 }
             }
         }
