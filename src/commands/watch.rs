@@ -17,7 +17,7 @@ use crate::cluster::lock::{LEASE_NAME, LeaseLock, Wait};
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::model::actual::brake;
-use crate::model::{Actual, ChangeSet, Op, OwnedScope};
+use crate::model::{Actual, ChangeSet, Mode, Op, OwnedScope};
 use crate::nitro::NitroClient;
 use crate::nitro::execute;
 use crate::nitro::read::AdcView;
@@ -97,8 +97,10 @@ pub async fn run(
         last_save: None,
         reporters: BTreeMap::new(),
         allow_mass_delete: args.safety.allow_mass_delete,
+        lock_namespace: args.safety.lock_namespace.clone(),
+        recorded: None,
     };
-    let result = ctl.run(&mut rx, cancel, &args.safety.lock_namespace).await;
+    let result = ctl.run(&mut rx, cancel).await;
     if let Some(nitro) = ctl.nitro.take() {
         nitro.logout().await;
     }
@@ -147,6 +149,12 @@ struct Controller {
     /// Event reporters by the name of the object reported on.
     reporters: BTreeMap<String, EventReporter>,
     allow_mass_delete: bool,
+    /// Where the Lease and the routes-mode record live.
+    lock_namespace: String,
+    /// The routes-mode scope this leadership has recorded in the cluster (SPEC §4 record:
+    /// the ConfigMap `kubectl-netscaler-<cluster>`), so `teardown` removes what `watch`
+    /// applied without settings.
+    recorded: Option<OwnedScope>,
 }
 
 impl Controller {
@@ -156,14 +164,14 @@ impl Controller {
         &mut self,
         rx: &mut mpsc::UnboundedReceiver<Touched>,
         cancel: &CancellationToken,
-        lock_namespace: &str,
     ) -> Result<ExitStatus> {
+        let lock_namespace = self.lock_namespace.clone();
         loop {
             self.readiness.set_standby(true);
             let kube = self.kube.clone();
             let cluster = self.settings.model.cluster.clone();
             let lock = {
-                let acquire = LeaseLock::acquire(&kube, lock_namespace, &cluster, Wait::Standby);
+                let acquire = LeaseLock::acquire(&kube, &lock_namespace, &cluster, Wait::Standby);
                 tokio::pin!(acquire);
                 // A standby keeps its stores current (the watchers run) and drops the change
                 // notices: the leader it replaces reconciles from the stores as they are then.
@@ -179,6 +187,8 @@ impl Controller {
             };
             self.readiness.set_standby(false);
             self.metrics.set_leader(true);
+            // Another writer may have changed the record meanwhile: write it again.
+            self.recorded = None;
             tracing::info!(holder = lock.holder(), "leading: holding the writer lock");
             let stop = self.lead(&lock, rx, cancel).await;
             self.metrics.set_leader(false);
@@ -228,6 +238,7 @@ impl Controller {
                     failures = 0;
                     retry_at = None;
                     self.readiness.reconcile_succeeded();
+                    self.keep_record().await;
                 }
                 Err(e) => {
                     failures = failures.saturating_add(1);
@@ -482,6 +493,34 @@ impl Controller {
             ))));
         }
         Ok((Reconciled::Changed, changes, node_name))
+    }
+
+    /// Records the applied routes-mode scope in the cluster once it is converged (in vxlan
+    /// mode the ADC Node carries the record). Written once per leadership and again when the
+    /// scope moves; a failure is logged and retried after the next reconcile.
+    async fn keep_record(&mut self) {
+        let Some(scope) = self.cache.as_ref().map(|c| c.scope.clone()) else {
+            return;
+        };
+        if scope.mode != Mode::Routes || self.recorded.as_ref() == Some(&scope) {
+            return;
+        }
+        let cluster = &self.settings.model.cluster;
+        match adc_node::write_config_map_record(&self.kube, &self.lock_namespace, cluster, &scope)
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(
+                    configmap = %format!("{}/{}", self.lock_namespace, adc_node::record_config_map(cluster)),
+                    "recorded the applied scope (teardown reads it)"
+                );
+                self.recorded = Some(scope);
+            }
+            Err(e) => tracing::warn!(
+                error = %e,
+                "cannot record the applied scope in the cluster; teardown will need the settings that shaped it (retried after the next reconcile)"
+            ),
+        }
     }
 
     fn save_due(&self) -> bool {

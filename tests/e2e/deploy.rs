@@ -236,6 +236,16 @@ fn the_service_account_may_do_what_watch_needs_and_nothing_more() {
     for verb in ["create", "patch"] {
         lease.push(vec![verb, "events.events.k8s.io", "-n", "kube-system"]);
     }
+    // Routes mode: the record of the applied scope (cluster prod in the shipped settings).
+    lease.push(vec!["create", "configmaps", "-n", "kube-system"]);
+    for verb in ["get", "patch", "delete"] {
+        lease.push(vec![
+            verb,
+            "configmaps/kubectl-netscaler-prod",
+            "-n",
+            "kube-system",
+        ]);
+    }
     for args in &lease {
         if !can_i(&api, args) {
             denied.push(args.join(" "));
@@ -255,6 +265,14 @@ fn the_service_account_may_do_what_watch_needs_and_nothing_more() {
         &["update", "deployments.apps", "-n", "kube-system"],
         &["delete", "deployments.apps", "-n", "kube-system"],
         &["get", "configmaps/coredns", "-n", "kube-system"],
+        &["patch", "configmaps/coredns", "-n", "kube-system"],
+        &[
+            "delete",
+            "configmaps/kubectl-netscaler-settings",
+            "-n",
+            "kube-system",
+        ],
+        &["create", "configmaps", "-n", "default"],
         &["list", "configmaps", "-n", "kube-system"],
         &[
             "update",

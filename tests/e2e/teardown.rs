@@ -223,7 +223,7 @@ fn a_vxlan_kept_in_use_names_the_entry_and_no_rerun_is_promised() {
 }
 
 /// The product with only the ADC connection (kubeconfig, URL, password): no settings at all.
-fn adc_connection_only(bed: &Bed, args: &[&str]) -> crate::support::Run {
+pub(crate) fn adc_connection_only(bed: &Bed, args: &[&str]) -> crate::support::Run {
     crate::support::netscaler(args)
         .args([
             "--kubeconfig",

@@ -611,3 +611,49 @@ fn service_groups_follow_their_endpoints_under_watch() {
     let (code, log) = w.stop();
     assert_eq!(code, 130, "{log}");
 }
+
+/// In routes mode the applied scope is recorded in a ConfigMap (the ADC Node carries it in
+/// vxlan mode): after a deployment only `watch` ever wrote, `teardown` with no settings at all
+/// removes exactly what it applied, and the record with it.
+#[test]
+fn a_routes_mode_watch_records_its_scope_so_teardown_needs_no_settings() {
+    let bed = Bed::start();
+    let before = bed.state();
+    let w = Watch::start(&bed, &["--mode", "routes"]);
+    w.wait_log("the scope recorded", "recorded the applied scope");
+    let record_name = format!("kubectl-netscaler-{}", CLUSTER);
+    let cm: Value = serde_json::from_str(&bed.kubectl(&[
+        "get",
+        "configmap",
+        "-n",
+        "kube-system",
+        &record_name,
+        "-o",
+        "json",
+    ]))
+    .expect("configmap JSON");
+    let record: Value =
+        serde_json::from_str(cm["data"]["scope"].as_str().expect("data.scope")).unwrap();
+    assert_eq!(record["mode"], "routes", "{record:#}");
+    assert_eq!(
+        record["clusterCidr"],
+        crate::harness::CLUSTER_CIDR,
+        "{record:#}"
+    );
+    let routes = bed.adc.dump()["route"].as_array().map_or(0, |r| {
+        r.iter().filter(|r| r["network"] != "0.0.0.0").count()
+    });
+    assert!(routes >= 3, "routes applied: {:#}", bed.adc.dump()["route"]);
+    let (code, _) = w.stop();
+    assert_eq!(code, 130);
+
+    // The nodes carry flannel vxlan annotations: the settings alone would say vxlan.
+    crate::teardown::adc_connection_only(&bed, &["teardown", "--yes", "--cluster-name", CLUSTER])
+        .expect(0);
+    assert_eq!(bed.state(), before);
+    let left = bed.kubectl(&["get", "configmap", "-n", "kube-system", "-o", "name"]);
+    assert!(
+        !left.contains(&record_name),
+        "the record was removed: {left}"
+    );
+}
