@@ -372,6 +372,7 @@ pub async fn read_actual(
         foreign: view.foreign.clone(),
         vtep_mac: view.vtep_mac.clone(),
         node,
+        services: view.services.clone(),
     };
     Ok((actual, view))
 }

@@ -10,7 +10,8 @@ use super::{
     adc_node_name, foreign_conflicts,
 };
 use serde_json::Value as Json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
 
 /// The ADC's owned scope and the ADC Node object, as read.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -26,6 +27,89 @@ pub struct Actual {
     pub vtep_mac: Option<String>,
     /// The Node named as the ADC Node would be, whoever made it.
     pub node: Option<Json>,
+    /// What the service side needs to know about the ADC beyond the owned scope.
+    pub services: ServiceView,
+}
+
+/// The ADC's vservers and servers as the service side sees them (SPEC §3), from the same GETs
+/// as the owned scope.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceView {
+    /// Every lbvserver on the ADC by name, with its service type (upper case); `None` when
+    /// the ADC was not read for services.
+    pub vservers: Option<BTreeMap<String, String>>,
+    /// The address of every server on the ADC: binding a member by an IP no server holds
+    /// makes NITRO create a server named after it.
+    pub server_ips: BTreeSet<Ipv4Addr>,
+    /// The servers that members of groups not ours use, by name.
+    pub bound_elsewhere: BTreeSet<String>,
+}
+
+impl ServiceView {
+    /// Moves the view forward by one done change: a member bound by an IP no server holds
+    /// made NITRO create a server of that name, which is then ours (pushed onto `owned`); a
+    /// vserver added or removed is or is no longer there.
+    fn advance(&mut self, c: &super::diff::Change, owned: &mut Vec<AdcObject>) {
+        use super::object::{ResourceKind, Value};
+        match (c.key.kind, &c.after) {
+            (ResourceKind::ServicegroupMember, Some(member)) if c.op == Op::Add => {
+                if let Some(Value::Ip(ip)) = member.get("ip")
+                    && self.server_ips.insert(*ip)
+                {
+                    owned.push(AdcObject::member_server(*ip));
+                }
+            }
+            (ResourceKind::Server, None) => {
+                if let Some(Value::Ip(ip)) = c.before.as_ref().and_then(|b| b.get("ipaddress")) {
+                    self.server_ips.remove(ip);
+                }
+            }
+            (ResourceKind::Lbvserver, after) => {
+                if let Some(vservers) = self.vservers.as_mut() {
+                    let name = c.key.values[0].to_string();
+                    match after {
+                        Some(v) => {
+                            let t = v.get("servicetype").map(ToString::to_string);
+                            vservers.insert(name, t.unwrap_or_default());
+                        }
+                        None => {
+                            vservers.remove(&name);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The servers of ours that stay (SPEC §3): used by a member of the desired state or by a
+    /// binding of someone else's. Every other owned server goes with its last member.
+    fn kept_servers<'a>(
+        &self,
+        desired: &[AdcObject],
+        owned: &'a [AdcObject],
+    ) -> Vec<&'a AdcObject> {
+        use super::object::ResourceKind;
+        let servers: Vec<&AdcObject> = owned
+            .iter()
+            .filter(|o| o.kind == ResourceKind::Server)
+            .collect();
+        if servers.is_empty() {
+            return servers;
+        }
+        let used: BTreeSet<String> = desired
+            .iter()
+            .filter(|o| o.kind == ResourceKind::ServicegroupMember)
+            .filter_map(|o| o.get("ip").map(ToString::to_string))
+            .collect();
+        servers
+            .into_iter()
+            .filter(|s| {
+                let name = s.key().values[0].to_string();
+                used.contains(&name) || self.bound_elsewhere.contains(&name)
+            })
+            .collect()
+    }
 }
 
 /// A decision that refuses the change set (exit 6).
@@ -63,6 +147,7 @@ impl Actual {
             if let Some(after) = &c.after {
                 self.owned.push(after.clone());
             }
+            self.services.advance(c, &mut self.owned);
         }
         self.owned.sort();
     }
@@ -82,6 +167,15 @@ pub fn diff(
         node.vtep_mac = actual.vtep_mac.clone();
     }
     desired.exclude_foreign_conflicts(foreign_conflicts(&desired.adc, &actual.foreign));
+    if let Some(vservers) = &actual.services.vservers {
+        let ours: BTreeSet<String> = actual
+            .owned
+            .iter()
+            .filter(|o| o.kind == super::object::ResourceKind::Lbvserver)
+            .map(|o| o.key().values[0].to_string())
+            .collect();
+        super::services::resolve_vservers(&mut desired, vservers, &ours);
+    }
     let node_name = desired
         .adc_node
         .as_ref()
@@ -103,8 +197,17 @@ pub fn diff(
             node.name, node.vni
         )));
     }
+    let kept = actual.services.kept_servers(&desired.adc, &actual.owned);
+    let wanted: std::borrow::Cow<[AdcObject]> = if kept.is_empty() {
+        std::borrow::Cow::Borrowed(&desired.adc)
+    } else {
+        let mut all = desired.adc.clone();
+        all.extend(kept.into_iter().cloned());
+        all.sort();
+        std::borrow::Cow::Owned(all)
+    };
     let mut changes = ChangeSet {
-        changes: diff_objects(&desired.adc, &actual.owned),
+        changes: diff_objects(&wanted, &actual.owned),
         node: diff_node(
             desired.adc_node.as_ref(),
             ours.map(|n| (node_name.as_str(), n)),
@@ -173,8 +276,8 @@ pub fn staleness(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ResourceKind;
     use crate::model::diff::Change;
-    use std::net::Ipv4Addr;
 
     fn route(n: u8) -> AdcObject {
         AdcObject::route(
@@ -282,6 +385,173 @@ mod tests {
             net_conf_source: Some("kube-flannel/kube-flannel-cfg".into()),
         };
         crate::model::desired(&settings, &facts).unwrap()
+    }
+
+    fn member(group: &str, ip: &str) -> AdcObject {
+        AdcObject::servicegroup_member(group, ip.parse().unwrap(), 30080, 1)
+    }
+
+    fn server(ip: &str) -> AdcObject {
+        AdcObject::member_server(ip.parse().unwrap())
+    }
+
+    fn services_desired(adc: Vec<AdcObject>) -> Desired {
+        Desired {
+            cluster: "prod".into(),
+            mode: crate::model::Mode::Routes,
+            cluster_cidr: "10.244.0.0/16".parse().unwrap(),
+            vxlan: None,
+            adc,
+            adc_node: None,
+            diagnostics: Vec::new(),
+            planned_nodes: 0,
+            services: None,
+            planned_services: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_server_nitro_made_for_our_member_goes_with_its_last_binding() {
+        const G: &str = "k8s-prod-shop-web-80";
+        let sg = AdcObject::servicegroup(G, "HTTP", "managed-by=kubectl-netscaler cluster=prod");
+        let mut owned = vec![
+            sg.clone(),
+            member(G, "192.0.2.21"),
+            member(G, "192.0.2.22"),
+            member(G, "192.0.2.23"),
+            server("192.0.2.21"),
+            server("192.0.2.22"),
+            server("192.0.2.23"),
+        ];
+        owned.sort();
+        let actual = Actual {
+            owned,
+            services: ServiceView {
+                vservers: None,
+                server_ips: ["192.0.2.21", "192.0.2.22", "192.0.2.23"]
+                    .iter()
+                    .map(|i| i.parse().unwrap())
+                    .collect(),
+                // A group of the admin's also has .23 as a member.
+                bound_elsewhere: ["192.0.2.23".to_string()].into(),
+            },
+            ..Default::default()
+        };
+        // .22 and .23 leave the group: .22's server goes after its binding, .23's stays (the
+        // admin's group uses it), .21's stays (still our member).
+        let desired = services_desired(vec![sg.clone(), member(G, "192.0.2.21")]);
+        let (_, changes) = diff(desired, &actual, DiffOptions::default()).unwrap();
+        let got: Vec<(Op, String)> = changes
+            .changes
+            .iter()
+            .map(|c| {
+                (
+                    c.op,
+                    format!(
+                        "{} {}",
+                        c.key.kind,
+                        c.key.values[1..]
+                            .iter()
+                            .chain(&c.key.values[..1])
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Op::Delete, "server 192.0.2.22".to_string()),
+                (
+                    Op::Delete,
+                    "servicegroup_servicegroupmember_binding 192.0.2.22 30080 k8s-prod-shop-web-80"
+                        .to_string()
+                ),
+                (
+                    Op::Delete,
+                    "servicegroup_servicegroupmember_binding 192.0.2.23 30080 k8s-prod-shop-web-80"
+                        .to_string()
+                ),
+            ]
+        );
+        // Teardown: every server of ours that nobody else uses goes.
+        let (_, all) = diff(
+            services_desired(Vec::new()),
+            &actual,
+            DiffOptions::default(),
+        )
+        .unwrap();
+        let servers: Vec<String> = all
+            .changes
+            .iter()
+            .filter(|c| c.key.kind == ResourceKind::Server)
+            .map(|c| c.key.values[0].to_string())
+            .collect();
+        assert_eq!(servers, ["192.0.2.21", "192.0.2.22"]);
+    }
+
+    #[test]
+    fn advancing_takes_the_servers_nitro_creates_for_new_members() {
+        const G: &str = "k8s-prod-shop-web-80";
+        let mut actual = Actual {
+            owned: vec![member(G, "192.0.2.21"), server("192.0.2.21")],
+            services: ServiceView {
+                vservers: Some(BTreeMap::new()),
+                // An admin's server already holds .22: NITRO binds to it, creating none.
+                server_ips: ["192.0.2.21", "192.0.2.22"]
+                    .iter()
+                    .map(|i| i.parse().unwrap())
+                    .collect(),
+                bound_elsewhere: BTreeSet::new(),
+            },
+            ..Default::default()
+        };
+        actual.owned.sort();
+        let vs = AdcObject::lbvserver(
+            "vs",
+            "HTTP",
+            "192.0.2.80".parse().unwrap(),
+            80,
+            "managed-by=kubectl-netscaler cluster=prod",
+        );
+        let changes = ChangeSet {
+            changes: vec![
+                delete(&server("192.0.2.21")),
+                delete(&member(G, "192.0.2.21")),
+                add(&member(G, "192.0.2.22")),
+                add(&member(G, "192.0.2.24")),
+                add(&vs),
+            ],
+            node: None,
+        };
+        actual.advance(&changes, &[]);
+        let mut want = vec![
+            member(G, "192.0.2.22"),
+            member(G, "192.0.2.24"),
+            server("192.0.2.24"),
+            vs,
+        ];
+        want.sort();
+        assert_eq!(actual.owned, want);
+        let ips: Vec<String> = actual
+            .services
+            .server_ips
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(ips, ["192.0.2.22", "192.0.2.24"]);
+        assert_eq!(
+            actual
+                .services
+                .vservers
+                .as_ref()
+                .unwrap()
+                .get("vs")
+                .map(String::as_str),
+            Some("HTTP")
+        );
     }
 
     #[test]

@@ -98,6 +98,7 @@ pub fn describe_record(kind: ResourceKind, rec: &Map<String, Json>) -> String {
             entry_type().unwrap_or_else(|| "SNIP".into())
         ),
         ResourceKind::Vxlan => format!("vxlan {}", f("id")),
+        ResourceKind::Server => format!("server {} ({})", f("name"), f("ipaddress")),
         ResourceKind::VxlanSrcipBinding => format!("vxlan {} srcip {}", f("id"), f("srcip")),
         ResourceKind::Servicegroup | ResourceKind::Lbvserver => match field(rec, "comment") {
             Some(c) => format!(
@@ -210,6 +211,7 @@ impl Desired {
                 .node()
                 .is_none_or(|n| !conflicts.nodes.contains(n))
         });
+        super::services::exclude_node_members(self, &conflicts.nodes);
         self.planned_nodes = self.planned_nodes.saturating_sub(conflicts.nodes.len());
         self.diagnostics.extend(conflicts.diagnostics);
         // Cluster diagnostics first, then by node (as `desired` orders them).

@@ -105,6 +105,10 @@ pub enum Ownership {
     },
     /// Its `comment` carries this cluster's service marker.
     Marked,
+    /// A server NITRO created for a member bound by IP: named after its own `ipaddress`, and
+    /// used by a member of ours (of kind `members`, by its `ip`). It goes when no binding uses
+    /// it any more (SPEC §3), and is never created by the tool.
+    MemberServer { members: ResourceKind },
 }
 
 /// How the objects of a kind are read from NITRO.
@@ -385,6 +389,33 @@ kind_table! {
             rm_positional: &[],
         },
     },
+    Server => KindSpec {
+        kind: ResourceKind::Server,
+        resource: "server",
+        label: "server",
+        plural: "servers",
+        attrs: &[
+            attr("name", Name, None),
+            attr("ipaddress", Ipv4, None),
+        ],
+        key_len: 1,
+        updatable: &[],
+        update: UpdateVia::Own,
+        add_before_delete: false,
+        delete_action: DeleteAction::Rm,
+        owner: Ownership::MemberServer {
+            members: ResourceKind::ServicegroupMember,
+        },
+        read: ReadBy::Collection,
+        subject: SubjectKind::Service,
+        cli: CliSpec {
+            add: "add server",
+            rm: "rm server",
+            set: None,
+            add_positional: &["name", "ipaddress"],
+            rm_positional: &["name"],
+        },
+    },
     Servicegroup => KindSpec {
         kind: ResourceKind::Servicegroup,
         resource: "servicegroup",
@@ -512,6 +543,17 @@ impl ResourceKind {
 
     pub fn from_resource(name: &str) -> Option<ResourceKind> {
         Self::ALL.into_iter().find(|k| k.resource() == name)
+    }
+
+    /// Every kind in the order its ownership can be decided in: a server after the members
+    /// that make it ours (bindings already follow their parents in create order).
+    pub fn ownership_order() -> Vec<ResourceKind> {
+        let mut kinds = Self::ALL.to_vec();
+        kinds.sort_by_key(|k| match k.spec().owner {
+            Ownership::MemberServer { members } => 2 * members as usize + 1,
+            _ => 2 * *k as usize,
+        });
+        kinds
     }
 
     /// Objects that exist once per node (as opposed to once per cluster or per Service).
@@ -768,6 +810,17 @@ impl AdcObject {
         self.attrs().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
+    /// Sets attribute `name` (of this kind) to `value`.
+    pub fn set(&mut self, name: &str, value: Value) {
+        let i = self
+            .spec()
+            .attrs
+            .iter()
+            .position(|a| a.name == name)
+            .unwrap_or_else(|| panic!("{}: no attribute {name}", self.kind));
+        self.values[i] = value;
+    }
+
     pub fn attrs(&self) -> impl Iterator<Item = (&'static str, &Value)> {
         self.spec().attrs.iter().map(|a| a.name).zip(&self.values)
     }
@@ -945,6 +998,14 @@ impl AdcObject {
 
 // The service side (SPEC §3).
 impl AdcObject {
+    /// The server NITRO creates for a member bound by `ip` when no server holds that address.
+    pub fn member_server(ip: Ipv4Addr) -> AdcObject {
+        AdcObject::new(
+            ResourceKind::Server,
+            vec![Value::Text(ip.to_string()), Value::ip(ip)],
+        )
+    }
+
     pub fn servicegroup(name: &str, servicetype: &str, comment: &str) -> AdcObject {
         AdcObject::new(
             ResourceKind::Servicegroup,
@@ -1064,6 +1125,14 @@ mod tests {
                         assert!(known(l), "{kind}: link {l}");
                         assert_eq!(*l, p.name, "{kind}: link names the parent key");
                     }
+                }
+                Ownership::MemberServer { members } => {
+                    assert!(!binding, "{kind}: a binding owned through members");
+                    assert!(members.spec().resource.ends_with("_binding"), "{kind}");
+                    assert!(
+                        members.spec().attrs.iter().any(|a| a.name == "ip"),
+                        "{kind}: members bound by ip"
+                    );
                 }
                 _ => assert!(!binding, "{kind}: a binding owned by itself"),
             }

@@ -195,7 +195,7 @@ impl OwnedScope {
             Ownership::OverlaySnip => self.overlay_ip.is_some(),
             Ownership::StaticRouteInCidr => true,
             Ownership::Parent { parent, .. } => self.covers(parent),
-            Ownership::Marked => self.services.is_some(),
+            Ownership::Marked | Ownership::MemberServer { .. } => self.services.is_some(),
         }
     }
 
@@ -267,6 +267,18 @@ impl OwnedScope {
                 .services
                 .as_ref()
                 .is_some_and(|s| text(rec, "comment").is_some_and(|c| s.marks(c))),
+            Ownership::MemberServer { members } => {
+                let (Some(name), Some(ip)) = (text(rec, "name"), text(rec, "ipaddress")) else {
+                    return false;
+                };
+                let Ok(ip) = ip.trim().parse::<Ipv4Addr>() else {
+                    return false;
+                };
+                name == ip.to_string()
+                    && owned
+                        .iter()
+                        .any(|o| o.kind == members && o.get("ip") == Some(&Value::Ip(ip)))
+            }
         }
     }
 
@@ -607,6 +619,44 @@ mod tests {
     }
 
     #[test]
+    fn a_server_is_ours_when_named_after_its_ip_and_used_by_a_member_of_ours() {
+        let s = OwnedScope::example_with_services();
+        let member = AdcObject::servicegroup_member(
+            "k8s-prod-default-web-80",
+            "10.244.1.5".parse().unwrap(),
+            8080,
+            1,
+        );
+        let owned = [member];
+        let auto = rec(r#"{"name":"10.244.1.5","ipaddress":"10.244.1.5","state":"ENABLED"}"#);
+        assert!(s.owns_among(ResourceKind::Server, &auto, &owned));
+        assert_eq!(
+            s.normalise(ResourceKind::Server, std::slice::from_ref(&auto), &owned)
+                .unwrap(),
+            [AdcObject::member_server("10.244.1.5".parse().unwrap())]
+        );
+        // Named by the admin, for another address, or used by no member of ours: not ours.
+        for foreign in [
+            r#"{"name":"web-1","ipaddress":"10.244.1.5"}"#,
+            r#"{"name":"10.244.1.6","ipaddress":"10.244.1.6"}"#,
+            r#"{"name":"10.244.1.5","ipaddress":"10.244.1.50"}"#,
+            r#"{"name":"10.244.1.5","domain":"web.example"}"#,
+        ] {
+            assert!(
+                !s.owns_among(ResourceKind::Server, &rec(foreign), &owned),
+                "{foreign}"
+            );
+        }
+        assert!(!s.owns_among(ResourceKind::Server, &auto, &[]));
+        assert!(!OwnedScope::example().covers(ResourceKind::Server));
+        // Servers are decided after the members that make them ours.
+        let order = ResourceKind::ownership_order();
+        let pos = |k| order.iter().position(|x| *x == k).unwrap();
+        assert!(pos(ResourceKind::Server) > pos(ResourceKind::ServicegroupMember));
+        assert_eq!(order.len(), ResourceKind::ALL.len());
+    }
+
+    #[test]
     fn services_are_covered_in_either_mode_only_with_a_marker() {
         assert!(
             !OwnedScope::example()
@@ -623,6 +673,7 @@ mod tests {
             routes_with_services.kinds(),
             [
                 ResourceKind::Route,
+                ResourceKind::Server,
                 ResourceKind::Servicegroup,
                 ResourceKind::ServicegroupMember,
                 ResourceKind::Lbvserver,

@@ -106,7 +106,18 @@ pub struct PlannedService {
     pub mode: MemberMode,
     /// Whether the tool creates the vserver (`kubectl-netscaler.io/vip`).
     pub creates_vserver: bool,
+    /// The service type annotation `kubectl-netscaler.io/servicetype` asks for; without it the
+    /// group takes its vserver's type once the ADC is read.
+    pub servicetype: Option<String>,
+    /// The pod members on a node, as `(node, ip, port)`: the ADC reaches them through that
+    /// node's route (or overlay entries), so they go when the node is left out because a
+    /// foreign ADC object blocks it. Node members (nodeport) are reached on the node network
+    /// and stay.
+    pub node_members: Vec<NodeMember>,
 }
+
+/// A pod member on a node: `(node, ip, port)`.
+pub type NodeMember = (String, Ipv4Addr, u16);
 
 /// The service group name of a Service port (SPEC §3): `k8s-<cluster>-<namespace>-<service>-<port>`,
 /// shortened past 127 characters to its first 118, `-` and 8 hex digits of its SHA-256.
@@ -292,6 +303,7 @@ impl ServicePlan<'_> {
         let vip = self.vip();
         let port = self.port()?.clone();
         let (mode, vip) = (mode?, vip?);
+        let annotated = self.annotation(ANN_SERVICETYPE).is_some();
         let servicetype = self.servicetype(&port)?;
         let node_port = match (mode, port.node_port) {
             (MemberMode::Pods, _) => None,
@@ -310,7 +322,7 @@ impl ServicePlan<'_> {
         };
         let (namespace, name) = (&self.facts.namespace, &self.facts.name);
         let group = group_name(cluster, namespace, name, port.port);
-        let members = self.members(mode, &port, node_port, nodes);
+        let (members, node_members) = self.members(mode, &port, node_port, nodes);
         let for_us = |o: AdcObject| o.for_service(namespace, name);
         let mut out = vec![for_us(AdcObject::servicegroup(
             &group,
@@ -338,6 +350,8 @@ impl ServicePlan<'_> {
             vserver,
             mode,
             creates_vserver: vip.is_some(),
+            servicetype: annotated.then_some(servicetype),
+            node_members,
         };
         Some((planned, out))
     }
@@ -348,8 +362,9 @@ impl ServicePlan<'_> {
         port: &ServicePortFacts,
         node_port: Option<u16>,
         nodes: &[EligibleNode],
-    ) -> BTreeSet<(Ipv4Addr, u16)> {
+    ) -> (BTreeSet<(Ipv4Addr, u16)>, Vec<NodeMember>) {
         let mut out = BTreeSet::new();
+        let mut on_nodes = Vec::new();
         match (mode, node_port) {
             (MemberMode::Pods, _) | (_, None) => {
                 let mut ipv6 = BTreeSet::new();
@@ -358,6 +373,9 @@ impl ServicePlan<'_> {
                     match ep.address.parse::<IpAddr>() {
                         Ok(IpAddr::V4(ip)) => {
                             out.insert((ip, ep.port));
+                            if let Some(node) = &ep.node {
+                                on_nodes.push((node.clone(), ip, ep.port));
+                            }
                         }
                         Ok(IpAddr::V6(_)) => {
                             ipv6.insert(ep.address.as_str());
@@ -416,7 +434,7 @@ impl ServicePlan<'_> {
                 }
             }
         }
-        out
+        (out, on_nodes)
     }
 }
 
@@ -509,6 +527,117 @@ pub fn service_objects(
         planned,
         diagnostics,
     }
+}
+
+/// Takes the ADC's vservers (`vservers`: every lbvserver by name, with its service type;
+/// `ours`: the ones the tool created) into the service plan (SPEC §3): a group without the
+/// servicetype annotation gets its vserver's type; a vserver that does not exist (and is not
+/// to be created for `vip`), or is of another type than annotated, is a diagnostic for that
+/// Service, which then gets no objects. A vserver that exists and is not the tool's is used as
+/// it is, whatever `vip` says.
+pub fn resolve_vservers(
+    desired: &mut super::Desired,
+    vservers: &BTreeMap<String, String>,
+    ours: &BTreeSet<String>,
+) {
+    let mut refused: Vec<(Subject, &'static str, String)> = Vec::new();
+    let mut retype: BTreeMap<Subject, String> = BTreeMap::new();
+    let mut not_created: BTreeSet<(Subject, String)> = BTreeSet::new();
+    for p in &desired.planned_services {
+        match (vservers.get(&p.vserver), &p.servicetype) {
+            (None, _) if !p.creates_vserver => refused.push((
+                p.subject.clone(),
+                "VserverMissing",
+                format!(
+                    "vserver {} (annotation {ANN_LBVSERVER}) does not exist on the ADC: ask the ADC admin to create it, or set annotation {ANN_VIP} IP:PORT for the tool to create it",
+                    p.vserver
+                ),
+            )),
+            (None, _) => {}
+            (Some(t), Some(want)) if t != want => refused.push((
+                p.subject.clone(),
+                "ServiceTypeMismatch",
+                format!(
+                    "annotation {ANN_SERVICETYPE} is {want} but vserver {} is {t}: the ADC binds only a group of the vserver's type; drop the annotation to take the vserver's type, or correct it",
+                    p.vserver
+                ),
+            )),
+            (Some(t), annotated) => {
+                if annotated.is_none() {
+                    retype.insert(p.subject.clone(), t.clone());
+                }
+                if p.creates_vserver && !ours.contains(&p.vserver) {
+                    not_created.insert((p.subject.clone(), p.vserver.clone()));
+                }
+            }
+        }
+    }
+    if refused.is_empty() && retype.is_empty() && not_created.is_empty() {
+        return;
+    }
+    let gone: BTreeSet<&Subject> = refused.iter().map(|(s, _, _)| s).collect();
+    desired.adc.retain(|o| !gone.contains(&o.subject));
+    desired
+        .planned_services
+        .retain(|p| !gone.contains(&p.subject));
+    desired.adc.retain(|o| {
+        o.kind != ResourceKind::Lbvserver
+            || !not_created.contains(&(o.subject.clone(), o.key().values[0].to_string()))
+    });
+    for p in &mut desired.planned_services {
+        if not_created.contains(&(p.subject.clone(), p.vserver.clone())) {
+            p.creates_vserver = false;
+        }
+    }
+    for o in &mut desired.adc {
+        if let Some(t) = retype.get(&o.subject)
+            && matches!(o.kind, ResourceKind::Servicegroup | ResourceKind::Lbvserver)
+        {
+            o.set("servicetype", super::object::Value::Text(t.clone()));
+        }
+    }
+    for (subject, reason, message) in refused {
+        desired.diagnostics.push(Diagnostic {
+            level: Level::Warning,
+            subject,
+            reason,
+            message,
+        });
+    }
+    desired
+        .diagnostics
+        .sort_by(|a, b| a.subject.cmp(&b.subject));
+}
+
+/// Leaves out the pod members on `nodes` (nodes a foreign ADC object blocks): the ADC would
+/// send their traffic down a path that is not the tool's.
+pub fn exclude_node_members(desired: &mut super::Desired, nodes: &BTreeSet<String>) {
+    let mut gone: BTreeSet<(String, Ipv4Addr, u16)> = BTreeSet::new();
+    for p in &mut desired.planned_services {
+        let (out, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut p.node_members)
+            .into_iter()
+            .partition(|(n, _, _)| nodes.contains(n));
+        p.node_members = keep;
+        gone.extend(
+            out.into_iter()
+                .map(|(_, ip, port)| (p.group.clone(), ip, port)),
+        );
+    }
+    if gone.is_empty() {
+        return;
+    }
+    desired.adc.retain(|o| {
+        if o.kind != ResourceKind::ServicegroupMember {
+            return true;
+        }
+        let (Some(g), Some(super::object::Value::Ip(ip)), Some(super::object::Value::Number(port))) =
+            (o.get("servicegroupname"), o.get("ip"), o.get("port"))
+        else {
+            return true;
+        };
+        let port = u16::try_from(*port).unwrap_or(0);
+        !gone.contains(&(g.to_string(), *ip, port))
+    });
 }
 
 #[cfg(test)]

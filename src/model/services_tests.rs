@@ -560,3 +560,169 @@ fn services_sharing_a_created_vserver_create_it_once_and_conflicting_ones_are_re
         ["k8s-prod-shop-a-80", "k8s-prod-shop-b-80"]
     );
 }
+
+/// Two Services on the admin's vserver `vs-web` (HTTP), a third on a vserver nobody made.
+fn on_vservers() -> Desired {
+    let api = service(
+        "api",
+        "ClusterIP",
+        json!({"kubectl-netscaler.io/lbvserver": "vs-web",
+               "kubectl-netscaler.io/servicetype": "TCP"}),
+        json!([{"port": 9090, "targetPort": 9000}]),
+    );
+    let gone = service(
+        "gone",
+        "ClusterIP",
+        json!({"kubectl-netscaler.io/lbvserver": "vs-gone"}),
+        json!([{"port": 80, "targetPort": 8080}]),
+    );
+    let f = facts(
+        three_nodes(),
+        &[web(json!({})), api, gone],
+        &[
+            slice("web", "web-1", 8080, &[("10.244.1.5", "n1", Some(true))]),
+            slice("api", "api-1", 9000, &[("10.244.2.5", "n2", Some(true))]),
+            slice("gone", "gone-1", 8080, &[("10.244.3.5", "n3", Some(true))]),
+        ],
+    );
+    plan(&settings(), &f)
+}
+
+#[test]
+fn the_group_takes_its_vservers_type_and_a_missing_or_mismatched_vserver_is_a_diagnostic() {
+    let mut d = on_vservers();
+    // Offline (no ADC read): the port protocol stands in for the vserver's type.
+    assert!(
+        lines(&d).contains(&format!(
+            "add serviceGroup k8s-prod-shop-web-80 TCP -comment \"{MARKER}\""
+        )),
+        "{:?}",
+        lines(&d)
+    );
+    assert_eq!(d.planned_services.len(), 3);
+    let vservers: BTreeMap<String, String> = [("vs-web".to_string(), "HTTP".to_string())].into();
+    resolve_vservers(&mut d, &vservers, &BTreeSet::new());
+    assert_eq!(
+        lines(&d),
+        [
+            format!("add serviceGroup k8s-prod-shop-web-80 HTTP -comment \"{MARKER}\""),
+            "bind serviceGroup k8s-prod-shop-web-80 192.0.2.21 30080 -weight 1".to_string(),
+            "bind lb vserver vs-web k8s-prod-shop-web-80".to_string(),
+        ]
+    );
+    let planned: Vec<_> = d
+        .planned_services
+        .iter()
+        .map(|p| p.group.as_str())
+        .collect();
+    assert_eq!(planned, ["k8s-prod-shop-web-80"]);
+    let mut got: Vec<_> = d
+        .diagnostics
+        .iter()
+        .map(|x| {
+            (
+                x.subject.service_name().unwrap(),
+                x.reason,
+                x.message.clone(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "shop/api".to_string(),
+                "ServiceTypeMismatch",
+                "annotation kubectl-netscaler.io/servicetype is TCP but vserver vs-web is HTTP: the ADC binds only a group of the vserver's type; drop the annotation to take the vserver's type, or correct it".to_string()
+            ),
+            (
+                "shop/gone".to_string(),
+                "VserverMissing",
+                "vserver vs-gone (annotation kubectl-netscaler.io/lbvserver) does not exist on the ADC: ask the ADC admin to create it, or set annotation kubectl-netscaler.io/vip IP:PORT for the tool to create it".to_string()
+            ),
+        ]
+    );
+    assert!(d.diagnostics.iter().all(|x| x.level == Level::Warning));
+}
+
+#[test]
+fn a_vip_vserver_is_created_only_when_missing_and_an_existing_one_of_the_admin_is_used() {
+    let svc = |vip: &str| {
+        web(json!({"kubectl-netscaler.io/vip": vip, "kubectl-netscaler.io/servicetype": "HTTP"}))
+    };
+    let f = facts(
+        three_nodes(),
+        &[svc("192.0.2.80:80")],
+        &[slice(
+            "web",
+            "web-1",
+            8080,
+            &[("10.244.1.5", "n1", Some(true))],
+        )],
+    );
+    let created = |d: &Desired| d.adc.iter().any(|o| o.kind == ResourceKind::Lbvserver);
+    // Missing: created.
+    let mut d = plan(&settings(), &f);
+    resolve_vservers(&mut d, &BTreeMap::new(), &BTreeSet::new());
+    assert!(created(&d));
+    // There and ours (created before): still desired, so it stays as it is.
+    let there: BTreeMap<String, String> = [("vs-web".to_string(), "HTTP".to_string())].into();
+    let mut d = plan(&settings(), &f);
+    resolve_vservers(&mut d, &there, &["vs-web".to_string()].into());
+    assert!(created(&d));
+    assert!(d.planned_services[0].creates_vserver);
+    // There and the admin's: used as it is, never taken over.
+    let mut d = plan(&settings(), &f);
+    resolve_vservers(&mut d, &there, &BTreeSet::new());
+    assert!(!created(&d));
+    assert!(!d.planned_services[0].creates_vserver);
+    assert!(lines(&d).contains(&"bind lb vserver vs-web k8s-prod-shop-web-80".to_string()));
+    assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+}
+
+#[test]
+fn pod_members_on_a_node_left_out_for_a_foreign_conflict_go_with_it() {
+    let api = service(
+        "api",
+        "ClusterIP",
+        json!({"kubectl-netscaler.io/lbvserver": "vs-api"}),
+        json!([{"port": 9090, "targetPort": 9000}]),
+    );
+    let f = facts(
+        three_nodes(),
+        &[web(json!({})), api],
+        &[
+            slice(
+                "web",
+                "web-1",
+                8080,
+                &[
+                    ("10.244.1.5", "n1", Some(true)),
+                    ("10.244.2.5", "n2", Some(true)),
+                ],
+            ),
+            slice(
+                "api",
+                "api-1",
+                9000,
+                &[
+                    ("10.244.1.7", "n1", Some(true)),
+                    ("10.244.2.7", "n2", Some(true)),
+                ],
+            ),
+        ],
+    );
+    let mut d = plan(&settings(), &f);
+    let conflicts = crate::model::ForeignConflicts {
+        nodes: ["n2".to_string()].into(),
+        diagnostics: Vec::new(),
+    };
+    d.exclude_foreign_conflicts(conflicts);
+    // pods: the ADC reaches n2's pods only through n2's route, which is not planned; nodeport
+    // members are reached on the node network and stay.
+    assert_eq!(
+        members(&d),
+        ["10.244.1.7:9000", "192.0.2.21:30080", "192.0.2.22:30080"]
+    );
+}

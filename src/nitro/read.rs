@@ -4,6 +4,7 @@
 //! precondition checks, so a converged run stays within a handful of requests.
 
 use super::{NitroClient, NitroError};
+use crate::model::actual::ServiceView;
 use crate::model::{
     AdcObject, Desired, ForeignObject, Mode, OwnedScope, Ownership, ReadBy, ResourceKind,
     normalize_mac,
@@ -45,6 +46,8 @@ pub struct AdcView {
     /// Objects outside the owned scope with an identity an object of ours could have (routes,
     /// arp and bridgetable entries), from the same GETs: what may block a node's objects.
     pub foreign: Vec<ForeignObject>,
+    /// The vservers and servers the service side needs to know of.
+    pub services: ServiceView,
 }
 
 /// What to read besides the owned scope.
@@ -160,9 +163,9 @@ pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -
     }
     let hanodes = hanodes?;
 
-    // In create order, so a parent is known before the kinds bound to it.
+    // A parent is known before the kinds bound to it, members before their servers.
     let mut owned: Vec<AdcObject> = Vec::new();
-    for kind in ResourceKind::ALL {
+    for kind in ResourceKind::ownership_order() {
         if per_parent.contains(&kind) {
             let list = read_records(client, scope, kind, &owned).await?;
             records.insert(kind, list);
@@ -200,6 +203,7 @@ pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -
     } else {
         None
     };
+    let services = service_view(scope, &records, &owned);
     let ips = nsips
         .iter()
         .filter(|r| text(r, "td").is_none_or(|t| t == "0"))
@@ -218,7 +222,47 @@ pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -
         ha,
         ips,
         foreign,
+        services,
     })
+}
+
+/// The vservers, server addresses and servers in use by others, from the records read.
+fn service_view(
+    scope: &OwnedScope,
+    records: &BTreeMap<ResourceKind, Vec<Record>>,
+    owned: &[AdcObject],
+) -> ServiceView {
+    if !scope.covers(ResourceKind::Lbvserver) {
+        return ServiceView::default();
+    }
+    let empty: Vec<Record> = Vec::new();
+    let list = |k| records.get(&k).unwrap_or(&empty);
+    let vservers = list(ResourceKind::Lbvserver)
+        .iter()
+        .filter_map(|r| {
+            Some((
+                text(r, "name")?.to_string(),
+                text(r, "servicetype")
+                    .unwrap_or_default()
+                    .to_ascii_uppercase(),
+            ))
+        })
+        .collect();
+    let server_ips = list(ResourceKind::Server)
+        .iter()
+        .filter_map(|r| ipv4(r, "ipaddress"))
+        .collect();
+    let bound_elsewhere = list(ResourceKind::ServicegroupMember)
+        .iter()
+        .filter(|r| !scope.owns_among(ResourceKind::ServicegroupMember, r, owned))
+        .filter_map(|r| text(r, "servername").or_else(|| text(r, "ip")))
+        .map(str::to_string)
+        .collect();
+    ServiceView {
+        vservers: Some(vservers),
+        server_ips,
+        bound_elsewhere,
+    }
 }
 
 fn ha_role(hanodes: &[Record]) -> HaRole {

@@ -153,6 +153,16 @@ pub(crate) fn records(bed: &Bed, resource: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// The names of the servers on the ADC, sorted.
+pub(crate) fn server_names(bed: &Bed) -> Vec<String> {
+    let mut names: Vec<String> = records(bed, "server")
+        .iter()
+        .filter_map(|r| r["name"].as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
 /// `(ip, port)` of the members of group `group`.
 pub(crate) fn members(bed: &Bed, group: &str) -> Vec<(String, String)> {
     let mut m: Vec<_> = records(bed, "servicegroup_servicegroupmember_binding")
@@ -188,6 +198,7 @@ fn apply_creates_groups_members_and_binding_and_teardown_removes_them() {
         )),
         "{groups:#?}"
     );
+    assert_eq!(server_names(&bed), ["192.0.2.21", "192.0.2.23"]);
     // nodeport: the two nodes hosting an endpoint, with the nodePort.
     assert_eq!(
         members(&bed, GROUP),
@@ -209,11 +220,16 @@ fn apply_creates_groups_members_and_binding_and_teardown_removes_them() {
     bed.real()
         .apply(&web_manifests(&["worker-2"]))
         .expect("move the endpoints");
-    bed.run(&["apply", "--yes"]).expect(0);
+    bed.run(&["apply", "--yes"])
+        .expect(0)
+        .stdout_has("- server name=192.0.2.21");
     assert_eq!(
         members(&bed, GROUP),
         [("192.0.2.22".to_string(), "30080".to_string())]
     );
+    // NITRO made a server for each member IP; the ones no binding uses any more went with
+    // their members.
+    assert_eq!(server_names(&bed), ["192.0.2.22"]);
 
     bed.run(&["teardown", "--yes"]).expect(0);
     assert!(
@@ -229,6 +245,7 @@ fn apply_creates_groups_members_and_binding_and_teardown_removes_them() {
         "{:#?}",
         records(&bed, "lbvserver_servicegroup_binding")
     );
+    assert!(server_names(&bed).is_empty(), "{:?}", server_names(&bed));
     // The admin's vserver is not ours: it stays as it was.
     let vservers = records(&bed, "lbvserver");
     assert_eq!(vservers.len(), 1, "{vservers:#?}");
