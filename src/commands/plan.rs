@@ -52,7 +52,7 @@ pub fn check_strict(settings: &Settings, desired: &Desired) -> Result<()> {
             })
             .collect();
         return Err(Error::Strict(format!(
-            "--strict: {} diagnostics ({}); fix the nodes or drop --strict",
+            "--strict: {} diagnostics ({}); fix what they name or drop --strict",
             failures.len(),
             list.join(", ")
         )));

@@ -141,6 +141,111 @@ pub fn summary_line(cs: &ChangeSet) -> String {
     }
 }
 
+/// At most this many addresses of one sign are listed on a group's member line.
+const MEMBERS_SHOWN: usize = 10;
+
+/// Lists `items`, at most [`MEMBERS_SHOWN`] of them and how many more.
+fn some_of(items: &[String]) -> String {
+    let mut text = items
+        .iter()
+        .take(MEMBERS_SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > MEMBERS_SHOWN {
+        text.push_str(&format!(" and {} more", items.len() - MEMBERS_SHOWN));
+    }
+    text
+}
+
+/// The change lines of the table: one per change, except that the members a group gains and
+/// loses are one line per group, and the servers NITRO made for members that go are one line
+/// (a rollout of one Service is a few lines, not one per pod; `-o json` lists every change).
+fn table_lines(cs: &ChangeSet, color: bool) -> Vec<String> {
+    use crate::model::{ResourceKind, Value as V};
+    use std::collections::BTreeMap;
+    let is_member =
+        |c: &Change| c.key.kind == ResourceKind::ServicegroupMember && c.op != Op::Update;
+    let is_server = |c: &Change| c.key.kind == ResourceKind::Server && c.op == Op::Delete;
+    // Group name → (added, removed, subject), in the order of the change set.
+    let mut groups: BTreeMap<String, (Vec<String>, Vec<String>, Subject)> = BTreeMap::new();
+    let mut servers = Vec::new();
+    for c in &cs.changes {
+        if is_member(c) {
+            let o = c
+                .after
+                .as_ref()
+                .or(c.before.as_ref())
+                .expect("a member change has an object");
+            let addr = match (o.get("ip"), o.get("port")) {
+                (Some(V::Ip(ip)), Some(port)) => format!("{ip}:{port}"),
+                _ => c.key.to_string(),
+            };
+            let entry = groups
+                .entry(c.key.values[0].to_string())
+                .or_insert_with(|| (Vec::new(), Vec::new(), Subject::Cluster));
+            // What a removed member was for is not read from the ADC; an added one says.
+            if entry.2 == Subject::Cluster {
+                entry.2 = c.subject().clone();
+            }
+            match c.op {
+                Op::Add => entry.0.push(addr),
+                _ => entry.1.push(addr),
+            }
+        } else if is_server(c) {
+            servers.push(c.key.values[0].to_string());
+        }
+    }
+    let mut lines = Vec::new();
+    let (mut groups_done, mut servers_done) = (false, false);
+    for c in &cs.changes {
+        if is_member(c) {
+            if !std::mem::replace(&mut groups_done, true) {
+                for (group, (added, removed, subject)) in &groups {
+                    let (op, mut parts) = match (added.is_empty(), removed.is_empty()) {
+                        (false, true) => (Op::Add, Vec::new()),
+                        (true, false) => (Op::Delete, Vec::new()),
+                        _ => (Op::Update, Vec::new()),
+                    };
+                    if !added.is_empty() {
+                        parts.push(format!("+{} ({})", added.len(), some_of(added)));
+                    }
+                    if !removed.is_empty() {
+                        parts.push(format!("-{} ({})", removed.len(), some_of(removed)));
+                    }
+                    let mut line = format!(
+                        "{} members of servicegroup {group}: {}",
+                        op.symbol(),
+                        parts.join(", ")
+                    );
+                    if *subject != Subject::Cluster {
+                        line.push_str(&format!(" ({subject})"));
+                    }
+                    lines.push(paint(color, op_color(op), &line));
+                }
+            }
+        } else if is_server(c) {
+            if !std::mem::replace(&mut servers_done, true) {
+                let line = format!(
+                    "- {} {} (NITRO made {} for members; no binding uses {} any more)",
+                    if servers.len() == 1 {
+                        "server"
+                    } else {
+                        "servers"
+                    },
+                    some_of(&servers),
+                    if servers.len() == 1 { "it" } else { "them" },
+                    if servers.len() == 1 { "it" } else { "them" },
+                );
+                lines.push(paint(color, op_color(Op::Delete), &line));
+            }
+        } else {
+            lines.push(change_line(c, color));
+        }
+    }
+    lines
+}
+
 /// Renders the change set in the chosen format.
 pub fn render(cs: &ChangeSet, output: DiffOutput, color: bool) -> String {
     match output {
@@ -149,8 +254,8 @@ pub fn render(cs: &ChangeSet, output: DiffOutput, color: bool) -> String {
         DiffOutput::Commands => commands(cs),
         DiffOutput::Table => {
             let mut out = String::new();
-            for c in &cs.changes {
-                out.push_str(&change_line(c, color));
+            for line in table_lines(cs, color) {
+                out.push_str(&line);
                 out.push('\n');
             }
             if let Some(n) = &cs.node {
@@ -247,6 +352,43 @@ mod tests {
         assert!(lines[0].starts_with("rm "), "{text}");
         assert!(text.contains("0a:58:0a:f4:01:99"), "{text}");
         assert!(!text.contains('#'), "{text}");
+    }
+
+    #[test]
+    fn a_rollout_is_one_line_per_group_and_one_for_the_servers_that_go() {
+        use crate::model::{AdcObject, diff_objects};
+        let member = |g: &str, ip: &str| {
+            AdcObject::servicegroup_member(g, ip.parse().unwrap(), 8080, 1)
+                .for_service("shop", "web")
+        };
+        let server = |ip: &str| AdcObject::member_server(ip.parse().unwrap());
+        let g = "k8s-prod-shop-web-80";
+        let h = "k8s-prod-shop-api-80";
+        let mut actual = vec![
+            member(g, "10.244.1.5"),
+            member(g, "10.244.1.6"),
+            server("10.244.1.5"),
+            server("10.244.1.6"),
+            member(h, "10.244.3.5"),
+        ];
+        actual.sort();
+        let mut desired = vec![member(h, "10.244.3.5"), member(h, "10.244.3.6")];
+        desired.extend((0..12).map(|i| member(g, &format!("10.244.2.{i}"))));
+        desired.sort();
+        let cs = ChangeSet {
+            changes: diff_objects(&desired, &actual),
+            node: None,
+        };
+        let text = render(&cs, DiffOutput::Table, false);
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            [
+                "- servers 10.244.1.5, 10.244.1.6 (NITRO made them for members; no binding uses them any more)",
+                "+ members of servicegroup k8s-prod-shop-api-80: +1 (10.244.3.6:8080) (service shop/web)",
+                "~ members of servicegroup k8s-prod-shop-web-80: +12 (10.244.2.0:8080, 10.244.2.1:8080, 10.244.2.2:8080, 10.244.2.3:8080, 10.244.2.4:8080, 10.244.2.5:8080, 10.244.2.6:8080, 10.244.2.7:8080, 10.244.2.8:8080, 10.244.2.9:8080 and 2 more), -2 (10.244.1.5:8080, 10.244.1.6:8080) (service shop/web)",
+                "Summary: 13 to add, 0 to update, 4 to delete.",
+            ]
+        );
     }
 
     #[test]

@@ -261,17 +261,22 @@ fn services_table(desired: &Desired, wide: bool) -> String {
         header.push("member addresses");
     }
     let mut t = table(&header);
+    let mut by_group: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for o in desired
+        .adc
+        .iter()
+        .filter(|o| o.kind == ResourceKind::ServicegroupMember)
+    {
+        let v = |n| o.get(n).map(ToString::to_string).unwrap_or_default();
+        by_group
+            .entry(v("servicegroupname"))
+            .or_default()
+            .push(format!("{}:{}", v("ip"), v("port")));
+    }
+    let none = Vec::new();
     for p in &desired.planned_services {
-        let members: Vec<String> = desired
-            .adc
-            .iter()
-            .filter(|o| o.kind == ResourceKind::ServicegroupMember)
-            .filter(|o| o.key().values[0].to_string() == p.group)
-            .map(|o| {
-                let v = |n| o.get(n).map(ToString::to_string).unwrap_or_default();
-                format!("{}:{}", v("ip"), v("port"))
-            })
-            .collect();
+        let members = by_group.get(&p.group).unwrap_or(&none);
         let vserver = if p.creates_vserver {
             format!("{} (created)", p.vserver)
         } else {
@@ -289,7 +294,18 @@ fn services_table(desired: &Desired, wide: bool) -> String {
         }
         t.add_row(row);
     }
-    format!("services ({}):\n{}\n", t.row_count(), table_text(&t))
+    let note = match desired
+        .planned_services
+        .iter()
+        .any(|p| p.servicetype.is_none())
+    {
+        true => format!(
+            "note: a group without annotation {} takes its vserver's service type once diff or apply read the ADC; until then it shows the port's protocol\n",
+            crate::model::services::ANN_SERVICETYPE
+        ),
+        false => String::new(),
+    };
+    format!("services ({}):\n{}{note}\n", t.row_count(), table_text(&t))
 }
 
 fn node_table(node: &AdcNode, wide: bool) -> String {

@@ -82,6 +82,8 @@ fn plan_from_a_snapshot_shows_service_groups_members_and_bindings() {
             "SERVICE    SERVICEGROUP             VSERVER            MEMBERS MODE   MEMBERS",
             "shop/api   k8s-prod-shop-api-9090   vs-api (created)   pods           2",
             "shop/web   k8s-prod-shop-web-80     vs-web             nodeport       2",
+            // shop/api has no servicetype annotation.
+            "note: a group without annotation kubectl-netscaler.io/servicetype takes its vserver's service type once diff or apply read the ADC; until then it shows the port's protocol",
         ],
         "{}",
         table.stdout
@@ -222,7 +224,8 @@ fn apply_creates_groups_members_and_binding_and_teardown_removes_them() {
         .expect("move the endpoints");
     bed.run(&["apply", "--yes"])
         .expect(0)
-        .stdout_has("- server name=192.0.2.21");
+        .stdout_has("~ members of servicegroup k8s-e2e-shop-web-80: +1 (192.0.2.22:30080), -2 (192.0.2.21:30080, 192.0.2.23:30080) (service shop/web)")
+        .stdout_has("- servers 192.0.2.21, 192.0.2.23 (NITRO made them for members; no binding uses them any more)");
     assert_eq!(
         members(&bed, GROUP),
         [("192.0.2.22".to_string(), "30080".to_string())]
@@ -250,4 +253,58 @@ fn apply_creates_groups_members_and_binding_and_teardown_removes_them() {
     let vservers = records(&bed, "lbvserver");
     assert_eq!(vservers.len(), 1, "{vservers:#?}");
     assert!(record_matches(&vservers[0], &admin_vserver()));
+}
+
+/// Without the servicetype annotation a group takes its vserver's type; a Service naming a
+/// vserver the ADC does not have is a warning for that Service only, and the run goes on.
+#[test]
+fn groups_take_the_vservers_type_and_a_missing_vserver_is_a_warning_for_its_service() {
+    let bed = Bed::start();
+    bed.load_objects([("lbvserver", admin_vserver())]);
+    let mut objects: Value = serde_json::from_str(&web_manifests(&["worker-1"])).unwrap();
+    let items = objects["items"].as_array_mut().unwrap();
+    // shop/web: no servicetype annotation (its port is TCP; its vserver is HTTP).
+    items[1]["metadata"]["annotations"]
+        .as_object_mut()
+        .unwrap()
+        .remove("kubectl-netscaler.io/servicetype");
+    let mut gone = items[1].clone();
+    gone["metadata"]["name"] = json!("gone");
+    gone["metadata"]["annotations"] = json!({"kubectl-netscaler.io/lbvserver": "vs-gone"});
+    gone["spec"]["ports"][0]["nodePort"] = json!(30081);
+    let mut gone_slice = items[2].clone();
+    gone_slice["metadata"]["name"] = json!("gone-manual");
+    gone_slice["metadata"]["labels"]["kubernetes.io/service-name"] = json!("gone");
+    items.push(gone);
+    items.push(gone_slice);
+    bed.real()
+        .apply(&objects.to_string())
+        .expect("create the Services and their slices");
+
+    let warning = "warning: service shop/gone: vserver vs-gone (annotation kubectl-netscaler.io/lbvserver) does not exist on the ADC";
+    bed.run(&["diff"])
+        .expect(1)
+        .stdout_has("+ servicegroup servicegroupname=k8s-e2e-shop-web-80 servicetype=HTTP")
+        .stdout_lacks("k8s-e2e-shop-gone-80")
+        .stderr_has(warning);
+    bed.run(&["diff", "--strict"])
+        .expect(2)
+        .stderr_has("--strict: 1 diagnostics (service shop/gone: VserverMissing)");
+    bed.run(&["apply", "--yes"]).expect(0).stderr_has(warning);
+    let groups = records(&bed, "servicegroup");
+    assert_eq!(groups.len(), 1, "{groups:#?}");
+    assert!(record_matches(
+        &groups[0],
+        &json!({"servicegroupname": "k8s-e2e-shop-web-80", "servicetype": "HTTP"})
+    ));
+    // The admin creates the vserver: the next run binds a group of its type to it.
+    bed.load_objects([(
+        "lbvserver",
+        json!({"name": "vs-gone", "servicetype": "TCP", "ipv46": "192.0.2.82", "port": 8080}),
+    )]);
+    bed.run(&["apply", "--yes"])
+        .expect(0)
+        .stdout_has("+ servicegroup servicegroupname=k8s-e2e-shop-gone-80 servicetype=TCP")
+        .stderr_lacks(warning);
+    bed.run(&["diff"]).expect(0);
 }
