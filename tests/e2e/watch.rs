@@ -547,7 +547,7 @@ fn a_broken_watch_stream_and_a_410_relist_resume_and_converge() {
 /// removing the annotation removes the group and its binding, leaving the admin's vserver.
 #[test]
 fn service_groups_follow_their_endpoints_under_watch() {
-    use crate::services::{admin_vserver, members, records, web_manifests};
+    use crate::services::{admin_vserver, members, records, server_names, web_manifests};
     const GROUP: &str = "k8s-e2e-shop-web-80";
     let bed = Bed::start();
     bed.load_objects([("lbvserver", admin_vserver())]);
@@ -591,6 +591,9 @@ fn service_groups_follow_their_endpoints_under_watch() {
         "a rollout took more than 3 requests or read the ADC:\n{}",
         describe(&nitro)
     );
+    // The servers NITRO made for the first members (after watch had read the ADC) went with
+    // them, from the cached view alone.
+    assert_eq!(server_names(&bed), ["192.0.2.22"], "{}", describe(&nitro));
 
     // The annotation goes: the group and its binding go, the admin's vserver stays.
     bed.kubectl(&[
@@ -608,6 +611,9 @@ fn service_groups_follow_their_endpoints_under_watch() {
     });
     assert!(records(&bed, "lbvserver_servicegroup_binding").is_empty());
     assert_eq!(records(&bed, "lbvserver").len(), 1);
+    w.wait("the last member's server removed", || {
+        server_names(&bed).is_empty()
+    });
     let (code, log) = w.stop();
     assert_eq!(code, 130, "{log}");
 }
