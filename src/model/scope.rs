@@ -580,6 +580,7 @@ mod tests {
         for foreign in [
             r#"{"servicegroupname":"k8s-prod-default-web-80","servicetype":"HTTP"}"#,
             r#"{"servicegroupname":"sg","servicetype":"HTTP","comment":"managed-by=kubectl-netscaler cluster=prod2"}"#,
+            r#"{"servicegroupname":"sg","servicetype":"HTTP","comment":"managed-by=kubectl-netscaler cluster=prod-staging"}"#,
             r#"{"servicegroupname":"sg","servicetype":"HTTP","comment":"owned by the web team"}"#,
         ] {
             assert!(
