@@ -153,15 +153,27 @@ pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -
             false => Ok::<Vec<Record>, NitroError>(Vec::new()),
         }
     };
-    let (lists, hanodes) = tokio::join!(
+    // An admin's plain services keep their servers in use: read with the servers.
+    let plain_services = async {
+        match scope.covers(ResourceKind::Server) {
+            true => client
+                .get("service", None, &[])
+                .await
+                .map_err(|e| read_error("services (plain, on servers)", e)),
+            false => Ok::<Vec<Record>, NitroError>(Vec::new()),
+        }
+    };
+    let (lists, hanodes, plain_services) = tokio::join!(
         join_all(first.iter().map(|k| read_records(client, scope, *k, &[]))),
         hanodes,
+        plain_services,
     );
     let mut records: BTreeMap<ResourceKind, Vec<Record>> = BTreeMap::new();
     for (kind, list) in first.into_iter().zip(lists) {
         records.insert(kind, list?);
     }
     let hanodes = hanodes?;
+    let plain_services = plain_services?;
 
     // A parent is known before the kinds bound to it, members before their servers.
     let mut owned: Vec<AdcObject> = Vec::new();
@@ -203,7 +215,7 @@ pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -
     } else {
         None
     };
-    let services = service_view(scope, &records, &owned);
+    let services = service_view(scope, &records, &plain_services, &owned);
     let ips = nsips
         .iter()
         .filter(|r| text(r, "td").is_none_or(|t| t == "0"))
@@ -226,10 +238,12 @@ pub async fn read(client: &NitroClient, scope: &OwnedScope, opts: ReadOptions) -
     })
 }
 
-/// The vservers, server addresses and servers in use by others, from the records read.
+/// The vservers, server addresses and servers in use by others (members of groups not ours,
+/// plain services), from the records read.
 fn service_view(
     scope: &OwnedScope,
     records: &BTreeMap<ResourceKind, Vec<Record>>,
+    plain_services: &[Record],
     owned: &[AdcObject],
 ) -> ServiceView {
     if !scope.covers(ResourceKind::Lbvserver) {
@@ -255,6 +269,7 @@ fn service_view(
     let bound_elsewhere = list(ResourceKind::ServicegroupMember)
         .iter()
         .filter(|r| !scope.owns_among(ResourceKind::ServicegroupMember, r, owned))
+        .chain(plain_services)
         .filter_map(|r| text(r, "servername").or_else(|| text(r, "ip")))
         .map(str::to_string)
         .collect();

@@ -183,7 +183,18 @@ pub(crate) fn members(bed: &Bed, group: &str) -> Vec<(String, String)> {
 fn apply_creates_groups_members_and_binding_and_teardown_removes_them() {
     const GROUP: &str = "k8s-e2e-shop-web-80";
     let bed = Bed::start();
-    bed.load_objects([("lbvserver", admin_vserver())]);
+    // The admin's frontend, and a plain service of the admin's on worker-3's address (its
+    // server is named after the address, as NITRO names the ones it makes).
+    let admin_service = json!({"name": "admin-svc", "servername": "192.0.2.23",
+                               "servicetype": "HTTP", "port": 8080});
+    bed.load_objects([
+        ("lbvserver", admin_vserver()),
+        (
+            "server",
+            json!({"name": "192.0.2.23", "ipaddress": "192.0.2.23"}),
+        ),
+        ("service", admin_service.clone()),
+    ]);
     bed.real()
         .apply(&web_manifests(&["worker-1", "worker-3"]))
         .expect("create the Service and its slice");
@@ -225,14 +236,14 @@ fn apply_creates_groups_members_and_binding_and_teardown_removes_them() {
     bed.run(&["apply", "--yes"])
         .expect(0)
         .stdout_has("~ members of servicegroup k8s-e2e-shop-web-80: +1 (192.0.2.22:30080), -2 (192.0.2.21:30080, 192.0.2.23:30080) (service shop/web)")
-        .stdout_has("- servers 192.0.2.21, 192.0.2.23 (NITRO made them for members; no binding uses them any more)");
+        .stdout_has("- server 192.0.2.21 (NITRO made it for members; no binding uses it any more)");
     assert_eq!(
         members(&bed, GROUP),
         [("192.0.2.22".to_string(), "30080".to_string())]
     );
     // NITRO made a server for each member IP; the ones no binding uses any more went with
-    // their members.
-    assert_eq!(server_names(&bed), ["192.0.2.22"]);
+    // their members. The admin's service keeps worker-3's.
+    assert_eq!(server_names(&bed), ["192.0.2.22", "192.0.2.23"]);
 
     bed.run(&["teardown", "--yes"]).expect(0);
     assert!(
@@ -248,7 +259,12 @@ fn apply_creates_groups_members_and_binding_and_teardown_removes_them() {
         "{:#?}",
         records(&bed, "lbvserver_servicegroup_binding")
     );
-    assert!(server_names(&bed).is_empty(), "{:?}", server_names(&bed));
+    assert_eq!(server_names(&bed), ["192.0.2.23"]);
+    let services = records(&bed, "service");
+    assert!(
+        services.len() == 1 && record_matches(&services[0], &admin_service),
+        "{services:#?}"
+    );
     // The admin's vserver is not ours: it stays as it was.
     let vservers = records(&bed, "lbvserver");
     assert_eq!(vservers.len(), 1, "{vservers:#?}");

@@ -488,6 +488,25 @@ static SERVER: Schema = Schema {
     ],
 };
 
+/// A plain service on one server (`add service NAME SERVER TYPE PORT`): the tool never makes
+/// one, but an admin's service keeps a server in use.
+static SERVICE: Schema = Schema {
+    name: "service",
+    key: &["name"],
+    parent: None,
+    singleton: false,
+    actions: NAMED_ACTIONS,
+    fields: &[
+        f("name", Kind::Str, ID | ADD | REQ),
+        f("servername", Kind::Str, ADD),
+        f("ip", Kind::Ip, ADD),
+        f("servicetype", Kind::Enum(SERVICE_TYPES), ADD | REQ),
+        f("port", Kind::Uint(0, 65535), ADD | REQ),
+        f("td", TD, ADD),
+        f("comment", Kind::Str, ADD | UPD),
+    ],
+};
+
 static SERVICEGROUP: Schema = Schema {
     name: "servicegroup",
     key: &["servicegroupname"],
@@ -628,6 +647,7 @@ pub static ALL: &[&Schema] = &[
     &NSVERSION,
     &ROUTE,
     &SERVER,
+    &SERVICE,
     &SERVICEGROUP,
     &SG_MEMBER,
     &VXLAN,

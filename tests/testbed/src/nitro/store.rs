@@ -563,6 +563,7 @@ impl Store {
                 }
             }
             "servicegroup_servicegroupmember_binding" => self.prepare_member(&mut o)?,
+            "service" => self.prepare_member(&mut o)?,
             "lbvserver_servicegroup_binding" => {
                 let vs = s(&o, "name").unwrap_or_default();
                 if !self.exists("lbvserver", "name", &vs) {
@@ -621,7 +622,10 @@ impl Store {
             route_flags(&mut o, "STATIC");
         }
         let o = with_defaults(schema, o);
-        if schema.name == "servicegroup_servicegroupmember_binding" {
+        if matches!(
+            schema.name,
+            "servicegroup_servicegroupmember_binding" | "service"
+        ) {
             self.autocreate_server(&o);
         }
         self.put(schema, o);
@@ -674,10 +678,12 @@ impl Store {
         Ok(())
     }
 
-    /// Member binding: resolve ip/servername, check the group, fill in both.
+    /// Member binding or service: resolve ip/servername, check the group (of a member), fill
+    /// in both.
     fn prepare_member(&mut self, o: &mut Obj) -> NResult<()> {
-        let sg = s(o, "servicegroupname").unwrap_or_default();
-        if !self.exists("servicegroup", "servicegroupname", &sg) {
+        if let Some(sg) = s(o, "servicegroupname")
+            && !self.exists("servicegroup", "servicegroupname", &sg)
+        {
             return Err(NitroError::no_such("servicegroupname", &sg));
         }
         match (s(o, "ip"), s(o, "servername")) {
@@ -941,9 +947,13 @@ impl Store {
                 return Ok(());
             }
             "server" => {
-                // Inferred: removing a server removes its service group memberships.
+                // Inferred: removing a server removes its service group memberships and its
+                // services.
                 let name = s(&cur, "name").unwrap_or_default();
                 self.retain("servicegroup_servicegroupmember_binding", |x| {
+                    s(x, "servername").as_deref() != Some(name.as_str())
+                });
+                self.retain("service", |x| {
                     s(x, "servername").as_deref() != Some(name.as_str())
                 });
             }
