@@ -543,8 +543,20 @@ pub fn resolve_vservers(
     let mut refused: Vec<(Subject, &'static str, String)> = Vec::new();
     let mut retype: BTreeMap<Subject, String> = BTreeMap::new();
     let mut not_created: BTreeSet<(Subject, String)> = BTreeSet::new();
+    // A vserver another Service has the tool create in this run is there for this one too.
+    let creating: BTreeMap<String, String> = desired
+        .adc
+        .iter()
+        .filter(|o| o.kind == ResourceKind::Lbvserver)
+        .map(|o| {
+            let t = o.get("servicetype").map(ToString::to_string);
+            (o.key().values[0].to_string(), t.unwrap_or_default())
+        })
+        .collect();
     for p in &desired.planned_services {
-        match (vservers.get(&p.vserver), &p.servicetype) {
+        let existing = vservers.get(&p.vserver);
+        let known = existing.or_else(|| creating.get(&p.vserver));
+        match (known, &p.servicetype) {
             (None, _) if !p.creates_vserver => refused.push((
                 p.subject.clone(),
                 "VserverMissing",
@@ -566,7 +578,7 @@ pub fn resolve_vservers(
                 if annotated.is_none() {
                     retype.insert(p.subject.clone(), t.clone());
                 }
-                if p.creates_vserver && !ours.contains(&p.vserver) {
+                if p.creates_vserver && existing.is_some() && !ours.contains(&p.vserver) {
                     not_created.insert((p.subject.clone(), p.vserver.clone()));
                 }
             }

@@ -679,6 +679,33 @@ fn a_vip_vserver_is_created_only_when_missing_and_an_existing_one_of_the_admin_i
     assert!(!d.planned_services[0].creates_vserver);
     assert!(lines(&d).contains(&"bind lb vserver vs-web k8s-prod-shop-web-80".to_string()));
     assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+
+    // A second Service on the vserver the first has created in the same run: bound to it.
+    let api = service(
+        "api",
+        "ClusterIP",
+        json!({"kubectl-netscaler.io/lbvserver": "vs-web"}),
+        json!([{"port": 9090, "targetPort": 9000}]),
+    );
+    let f = facts(
+        three_nodes(),
+        &[svc("192.0.2.80:80"), api],
+        &[
+            slice("web", "web-1", 8080, &[("10.244.1.5", "n1", Some(true))]),
+            slice("api", "api-1", 9000, &[("10.244.2.5", "n2", Some(true))]),
+        ],
+    );
+    let mut d = plan(&settings(), &f);
+    resolve_vservers(&mut d, &BTreeMap::new(), &BTreeSet::new());
+    assert!(created(&d));
+    assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+    assert!(
+        lines(&d).contains(&format!(
+            "add serviceGroup k8s-prod-shop-api-9090 HTTP -comment \"{MARKER}\""
+        )),
+        "{:?}",
+        lines(&d)
+    );
 }
 
 #[test]
